@@ -1,5 +1,6 @@
 //! The shared vocabulary of pvsim (see `docs/DESIGN.md`, "Crates and what each owns"):
-//! page constants, big-endian helpers, address newtypes and the program-status word.
+//! page constants, big-endian helpers, address newtypes, the program-status word and the
+//! storage-access trait.
 //!
 //! This crate is `no_std` and has no dependencies, so every other crate (the trusted
 //! ultravisor model included) can use it.
@@ -8,9 +9,11 @@
 pub mod addr;
 pub mod be;
 pub mod psw;
+pub mod storage;
 
 pub use addr::{GuestAbs, HostAbs};
 pub use psw::Psw;
+pub use storage::{Storage, StorageFault};
 
 /// The size of one page in bytes (4 KiB; uv-spec and se-format use "page" for this).
 pub const PAGE_SIZE: usize = 4096;

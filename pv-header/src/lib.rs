@@ -17,11 +17,18 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod component;
 pub mod ecc;
 pub mod error;
 pub mod gcm;
+pub mod hdr;
+#[cfg(feature = "std")]
+pub mod hkd;
 pub mod keyslot;
+pub mod pcf;
 pub mod rand;
+pub mod request;
+pub mod scf;
 pub mod secret;
 
 pub use error::{Error, Result};

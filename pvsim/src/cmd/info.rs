@@ -1,0 +1,123 @@
+//! `pvsim image info`: pvimg's `info` (se-format.md §5, §6.1-6.2), on a full image or a
+//! bare header.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use pv_header::hdr::{DecryptedSeHdr, SeHdr};
+
+use crate::cli::InfoArgs;
+use crate::error::CliError;
+use crate::files::read_key;
+use crate::info::{Format, InfoView, NOT_VERIFIED_WARNING, SecretView};
+
+/// Reads the SE header of an image or header file, without reading the whole image.
+pub fn read_header(path: &Path) -> Result<SeHdr, CliError> {
+    let mut f = std::fs::File::open(path).map_err(|e| CliError::io(path, e))?;
+    let (_, hdr) = pv_header::hdr::read_from(&mut f)?;
+    Ok(hdr)
+}
+
+/// Says (on stderr, so stdout stays pvimg's) when a full image has no boot loader: pvsim's
+/// own loaders come later, and until then its images are not bootable.
+fn note_missing_loader(path: &Path) {
+    let Ok(mut f) = std::fs::File::open(path) else { return };
+    if let Ok(img) = pv_ipl::image::ImageInfo::read_from(&mut f) {
+        if img.metadata.is_some() && !img.loader_present {
+            eprintln!(
+                "NOTE: this image has no boot loader (stage3a/stage3b) yet, so it cannot be \
+                 booted; the header and components are complete"
+            );
+        }
+    }
+}
+
+/// A plain copy of `hdr`'s fields for rendering.
+pub fn view(hdr: &SeHdr, verified: bool, dec: Option<&DecryptedSeHdr>) -> InfoView {
+    let mut cust_pub = [0u8; 160];
+    cust_pub.copy_from_slice(&hdr.cust_pub_key().0);
+    InfoView {
+        verified,
+        magic: hdr.magic(),
+        version: hdr.version(),
+        sehs: hdr.sehs(),
+        iv: *hdr.iv(),
+        nks: hdr.nks(),
+        sea: hdr.sea(),
+        nep: hdr.nep(),
+        pcf: hdr.pcf().bits(),
+        cust_pub,
+        pld: *hdr.pld(),
+        ald: *hdr.ald(),
+        tld: *hdr.tld(),
+        keyslots: hdr.keyslots().iter().map(|k| (k.phkh, k.wrpk, k.kst)).collect(),
+        cipher_data: hdr.encrypted_area().to_vec(),
+        tag: *hdr.tag(),
+        secrets: dec.map(|d| {
+            let s = d.secrets();
+            SecretView {
+                cck: zeroize::Zeroizing::new(s.cck().expose().to_vec()),
+                xts: zeroize::Zeroizing::new(s.xts_key().expose().to_vec()),
+                psw_mask: s.psw().mask,
+                psw_addr: s.psw().addr,
+                scf: s.scf().bits(),
+            }
+        }),
+    }
+}
+
+/// The host name for the JSON `meta` object.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// Renders the info document for `hdr` (opened with `hdr_key` if given).
+pub fn render(
+    hdr: &SeHdr,
+    hdr_key: Option<&pv_header::secret::Secret<32>>,
+    show_secrets: bool,
+    format: Format,
+) -> Result<String, CliError> {
+    let dec = match hdr_key {
+        Some(k) => Some(hdr.open(k)?),
+        None => None,
+    };
+    let shown = if show_secrets { dec.as_ref() } else { None };
+    let v = view(hdr, dec.is_some(), shown);
+    Ok(match format {
+        Format::Text => crate::info::to_text(&v, false),
+        Format::TextFull => crate::info::to_text(&v, true),
+        Format::JsonPretty | Format::JsonMinify => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let mut s = crate::info::to_json(&v, crate::info::meta(now, &host_name()), format);
+            s.push('\n');
+            s
+        }
+    })
+}
+
+/// Runs `image info`.
+pub fn run(a: &InfoArgs) -> Result<(), CliError> {
+    let format = match &a.format {
+        Some(f) => Format::parse(f).ok_or(CliError::Usage(
+            "invalid value for --format: use text, text:full, json, json:pretty or json:minify",
+        ))?,
+        None if std::io::stdout().is_terminal() => Format::Text,
+        None => Format::JsonPretty,
+    };
+    let hdr = read_header(&a.input)?;
+    note_missing_loader(&a.input);
+    let key = a.hdr_key.as_deref().map(read_key::<32>).transpose()?;
+    if key.is_none() {
+        eprintln!("{NOT_VERIFIED_WARNING}");
+    }
+    let out = render(&hdr, key.as_ref(), a.show_secrets, format)?;
+    print!("{out}");
+    Ok(())
+}

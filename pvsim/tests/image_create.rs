@@ -1,0 +1,248 @@
+//! `pvsim image create` end to end: option rules, exit codes, atomic output, and the
+//! created image read back by `info` and `test` (provenance: tests/assets/PROVENANCE.md).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn asset(p: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/assets")
+        .join(p)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn pvsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pvsim")).args(args).output().expect("run pvsim")
+}
+
+fn s(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn create(out: &Path, extra: &[&str]) -> Output {
+    let (k, r, p, h) = (
+        asset("inputs/kernel.bin"),
+        asset("inputs/ramdisk.bin"),
+        asset("inputs/parmline.txt"),
+        asset("keys/host.crt"),
+    );
+    let o = s(out);
+    let mut args = vec![
+        "image",
+        "create",
+        "-i",
+        &k,
+        "-r",
+        &r,
+        "-p",
+        &p,
+        "-k",
+        &h,
+        "--no-verify",
+        "--no-component-check",
+        "-o",
+        &o,
+    ];
+    args.extend_from_slice(extra);
+    pvsim(&args)
+}
+
+fn info_json(img: &Path, extra: &[&str]) -> serde_json::Value {
+    let i = s(img);
+    let mut args = vec!["image", "info", "--format", "json"];
+    args.extend_from_slice(extra);
+    args.push(&i);
+    let out = pvsim(&args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["data"].clone()
+}
+
+#[test]
+fn created_image_carries_the_given_keys_and_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("b1.se");
+    let (hk, cck, ik) =
+        (asset("inputs/hdr.key"), asset("inputs/cck.bin"), asset("inputs/image.key"));
+    let out = create(&img, &["--hdr-key", &hk, "--cck", &cck, "--image-key", &ik]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!dir.path().join("b1.se.part").exists());
+
+    let d = info_json(&img, &["--hdr-key", &hk, "--show-secrets"]);
+    assert_eq!(d["verified"], true);
+    assert_eq!(d["pcf_hex"], "00000000000000e0");
+    assert_eq!(d["scf_hex"], "0000000000000000");
+    assert_eq!(d["cck_hex"], hex::encode(std::fs::read(asset("inputs/cck.bin")).unwrap()));
+    assert_eq!(d["xts_hex"], hex::encode(std::fs::read(asset("inputs/image.key")).unwrap()));
+    assert_eq!(d["nep"], 9);
+    // Without loaders the entry is the page after the last component (as in set A).
+    assert_eq!(d["psw"]["addr_hex"], "000000000001e000");
+    assert_eq!(d["psw"]["mask_hex"], "0000000180000000");
+    // Same components at the same addresses as set A: the same ALD.
+    let a1: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(asset("A1/info/info.json")).unwrap()).unwrap();
+    assert_eq!(d["ald_hex"], a1["data"]["ald_hex"]);
+    assert_eq!(d["keyslots"][0]["phkh_hex"], a1["data"]["keyslots"][0]["phkh_hex"]);
+    let stderr =
+        String::from_utf8_lossy(&pvsim(&["image", "info", "--format", "json", &s(&img)]).stderr)
+            .into_owned();
+    assert!(stderr.contains("no boot loader"), "{stderr}");
+
+    // The image is for host.crt, not host2.crt.
+    assert_eq!(
+        pvsim(&["image", "test", "-k", &asset("keys/host.crt"), &s(&img)]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        pvsim(&["image", "test", "-k", &asset("keys/host2.crt"), &s(&img)]).status.code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn flag_options_reach_the_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let cck = asset("inputs/cck.bin");
+    // B2's options (without --image-key, which conflicts with disabled encryption).
+    let img = dir.path().join("b2.se");
+    let out = create(
+        &img,
+        &[
+            "--cck",
+            &cck,
+            "--enable-dump",
+            "--enable-cck-update",
+            "--enable-pckmo-hmac",
+            "--enable-backup-keys",
+            "--disable-image-encryption",
+            "-k",
+            &asset("keys/host2.crt"),
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let d = info_json(&img, &[]);
+    assert_eq!(d["pcf_hex"], "00000000300000f2");
+    assert_eq!(d["nks"], 2);
+    // B3's options.
+    let img = dir.path().join("b3.se");
+    let hk = asset("inputs/hdr.key");
+    let out = create(
+        &img,
+        &["--cck", &cck, "--enable-cck-extension-secret", "--disable-pckmo", "--hdr-key", &hk],
+    );
+    assert!(out.status.success());
+    let d = info_json(&img, &["--hdr-key", &hk, "--show-secrets"]);
+    assert_eq!(d["pcf_hex"], "0000000000000000");
+    assert_eq!(d["scf_hex"], "4000000000000000");
+}
+
+#[test]
+fn bad_input_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("x.se");
+    // Usage errors: exit 2.
+    assert_eq!(create(&img, &["--enable-dump"]).status.code(), Some(2));
+    assert_eq!(
+        create(&img, &["--image-key", &asset("inputs/image.key"), "--disable-image-encryption"])
+            .status
+            .code(),
+        Some(2)
+    );
+    // Wrong key sizes: exit 1, message like pvimg's, no output and no partial file.
+    let out = create(&img, &["--hdr-key", &asset("inputs/image.key")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Expected size 32, actual 64"));
+    let dup = dir.path().join("dup.key");
+    std::fs::write(&dup, [0x11u8; 64]).unwrap();
+    let out = create(&img, &["--image-key", &s(&dup)]);
+    assert_eq!(out.status.code(), Some(1), "equal XTS halves are refused");
+    assert!(!img.exists() && !dir.path().join("x.se.part").exists());
+    // A kernel that is not a raw s390x kernel (component check on).
+    let out = pvsim(&[
+        "image",
+        "create",
+        "-i",
+        &asset("inputs/kernel.bin"),
+        "-k",
+        &asset("keys/host.crt"),
+        "--no-verify",
+        "-o",
+        &s(&img),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("No s390x Linux kernel"));
+    // A missing input names the file.
+    let out = create(&img, &["--cck", "/nonexistent/cck"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/cck"));
+    assert!(!img.exists());
+    // Not a certificate.
+    let out = pvsim(&[
+        "image",
+        "create",
+        "-i",
+        &asset("inputs/kernel.bin"),
+        "-k",
+        &asset("inputs/cck.bin"),
+        "--no-verify",
+        "--no-component-check",
+        "-o",
+        &s(&img),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!img.exists());
+}
+
+#[test]
+fn refuses_to_overwrite_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("o.se");
+    std::fs::write(&img, b"precious").unwrap();
+    let out = create(&img, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read(&img).unwrap(), b"precious");
+    assert!(create(&img, &["--overwrite"]).status.success());
+    assert_ne!(std::fs::read(&img).unwrap(), b"precious");
+}
+
+#[test]
+fn command_line_size_follows_the_kernel() {
+    let dir = tempfile::tempdir().unwrap();
+    // A fake raw kernel: S390EP at 0x10008, default maximum (896).
+    let mut k = vec![0u8; 0x10438];
+    k[0x10008..0x1000e].copy_from_slice(b"S390EP");
+    let kp = dir.path().join("kernel");
+    std::fs::write(&kp, &k).unwrap();
+    let run = |len: usize| {
+        let pp = dir.path().join("parm");
+        std::fs::write(&pp, vec![b'x'; len]).unwrap();
+        let img = dir.path().join(format!("c{len}.se"));
+        pvsim(&[
+            "image",
+            "create",
+            "-i",
+            &s(&kp),
+            "-p",
+            &s(&pp),
+            "-k",
+            &asset("keys/host.crt"),
+            "--no-verify",
+            "-o",
+            &s(&img),
+        ])
+    };
+    assert!(run(895).status.success());
+    let out = run(896);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("897 > 896"));
+}
+
+#[test]
+fn demo_runs_and_detects_tampering() {
+    let out = pvsim(&["demo"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("PLD, ALD, TLD and page count match"), "{text}");
+    assert!(text.contains("root=/dev/vda1 console=ttysclp0 panic=0 pvimg-vector"));
+    assert!(text.contains("rejected, as the ultravisor would"));
+}
