@@ -4,7 +4,10 @@
 //!
 //! `cargo bench -p pv-header --bench prepare`; `PVSIM_BENCH_MIB` sets the size of each of
 //! the two components (default 256, i.e. a 256 MiB kernel and a 256 MiB initrd), and
-//! `PVSIM_BENCH_ROUNDS` the number of rounds (default 3; the best round is reported).
+//! `PVSIM_BENCH_ROUNDS` the number of rounds (default 5; the best round of each contender is
+//! reported; the contenders alternate within a round so background load hits them alike).
+//! `PVSIM_BENCH_BATCH_PAGES` and `PVSIM_BENCH_DEPTH` override the pipeline's
+//! [`PipelineConfig`].
 
 use std::hint::black_box;
 use std::io;
@@ -14,7 +17,7 @@ use aes::Aes256;
 use aes::cipher::{Array, KeyInit};
 use pv_core::GuestAbs;
 use pv_header::component::{
-    ComponentSpec, Encryption, PAGE_SIZE, Preparer, Tweak, TweakPrefix, Xts, XtsKey,
+    ComponentSpec, Encryption, PAGE_SIZE, PipelineConfig, Preparer, Tweak, TweakPrefix, Xts, XtsKey,
 };
 use sha2::{Digest, Sha512};
 use xts_mode::Xts128;
@@ -36,16 +39,11 @@ fn random_bytes(len: usize, mut state: u64) -> Vec<u8> {
     out
 }
 
-/// The best (shortest) of `rounds` runs of `f`.
-fn best(rounds: usize, mut f: impl FnMut()) -> Duration {
-    (0..rounds.max(1))
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
+/// The wall-clock time of one run of `f`.
+fn timed(f: impl FnOnce()) -> Duration {
+    let t = Instant::now();
+    f();
+    t.elapsed()
 }
 
 fn rate(bytes: usize, d: Duration) -> f64 {
@@ -60,7 +58,7 @@ fn show(what: &str, bytes: usize, d: Duration) -> f64 {
 
 fn main() {
     let mib = env_usize("PVSIM_BENCH_MIB", 256).max(1);
-    let rounds = env_usize("PVSIM_BENCH_ROUNDS", 3);
+    let rounds = env_usize("PVSIM_BENCH_ROUNDS", 5);
     let size = mib << 20;
     let kernel = random_bytes(size, 0x9e37_79b9_7f4a_7c15);
     let initrd = random_bytes(size + 123, 0xd1b5_4a32_d192_ed03);
@@ -74,7 +72,14 @@ fn main() {
             tweak_prefix: TweakPrefix(0x0032_1234_5678_9abc),
         },
     ];
-    println!("pv-header prepare bench: kernel {mib} MiB + initrd {mib} MiB, best of {rounds}");
+    let dflt = PipelineConfig::default();
+    let cfg = PipelineConfig {
+        batch_pages: env_usize("PVSIM_BENCH_BATCH_PAGES", dflt.batch_pages),
+        depth: env_usize("PVSIM_BENCH_DEPTH", dflt.depth),
+    };
+    println!(
+        "pv-header prepare bench: kernel {mib} MiB + initrd {mib} MiB, best of {rounds} rounds, {cfg:?}"
+    );
 
     // The ceiling: one SHA-512 stream over the same bytes.
     let mut sha_out = [0u8; 64];
@@ -85,19 +90,21 @@ fn main() {
     let mut t_seq = Duration::MAX;
     // Interleave the contenders so background load hits them alike.
     for _ in 0..rounds.max(1) {
-        t_sha = t_sha.min(best(1, || {
+        t_sha = t_sha.min(timed(|| {
             let mut h = Sha512::new();
             h.update(&kernel);
             h.update(&initrd);
             sha_out = h.finalize().into();
         }));
-        t_pipe = t_pipe.min(best(1, || {
+        t_pipe = t_pipe.min(timed(|| {
             let mut p = Preparer::new(&key, Encryption::Enabled);
-            p.prepare_reader_pipelined(specs[0], &kernel[..], io::sink()).expect("kernel");
-            p.prepare_reader_pipelined(specs[1], &initrd[..], io::sink()).expect("initrd");
+            for (spec, data) in specs.iter().zip([&kernel, &initrd]) {
+                p.prepare_reader_pipelined_with(*spec, &data[..], io::sink(), cfg)
+                    .expect("prepare");
+            }
             pipe_out = p.finish().pld;
         }));
-        t_seq = t_seq.min(best(1, || {
+        t_seq = t_seq.min(timed(|| {
             let mut p = Preparer::new(&key, Encryption::Enabled);
             p.prepare_reader(specs[0], &kernel[..], io::sink()).expect("kernel");
             p.prepare_reader(specs[1], &initrd[..], io::sink()).expect("initrd");
@@ -112,32 +119,40 @@ fn main() {
     println!("ratio pipelined / SHA-512 stream            {:.3}  (target >= 0.85)", r_pipe / r_sha);
     println!("ratio single-thread / SHA-512 stream        {:.3}", r_seq / r_sha);
 
-    // XTS alone: batched (ours) against xts-mode's per-block calls.
+    // XTS alone: batched (ours) against xts-mode's per-block calls, over the same number
+    // of bytes as the preparation above (passes over a buffer of at most 64 MiB).
     let xts_len = size.min(64 << 20);
+    let passes = total / xts_len;
+    let xts_total = passes * xts_len;
     let mut buf = random_bytes(xts_len, 7);
     let ours = Xts::new(&key);
     let k1 = Array::try_from(&key_bytes[..32]).expect("32 bytes");
     let k2 = Array::try_from(&key_bytes[32..]).expect("32 bytes");
     let theirs = Xts128::new(Aes256::new(&k1), Aes256::new(&k2));
     let pages = |buf: &mut Vec<u8>, f: &mut dyn FnMut(&mut [u8; PAGE_SIZE], Tweak)| {
-        let mut t = specs[0].tweak_prefix.first_tweak();
-        for chunk in buf.chunks_exact_mut(PAGE_SIZE) {
-            f(chunk.try_into().expect("page"), t);
-            t = t.next_page();
+        for _ in 0..passes {
+            let mut t = specs[0].tweak_prefix.first_tweak();
+            for chunk in buf.chunks_exact_mut(PAGE_SIZE) {
+                f(chunk.try_into().expect("page"), t);
+                t = t.next_page();
+            }
         }
     };
-    let t_ours_enc = best(rounds, || pages(&mut buf, &mut |p, t| ours.encrypt_page(p, t)));
-    let t_theirs_enc = best(rounds, || {
-        pages(&mut buf, &mut |p, t| theirs.encrypt_sector(p, t.to_be_bytes().into()))
-    });
-    let t_ours_dec = best(rounds, || pages(&mut buf, &mut |p, t| ours.decrypt_page(p, t)));
-    let t_theirs_dec = best(rounds, || {
-        pages(&mut buf, &mut |p, t| theirs.decrypt_sector(p, t.to_be_bytes().into()))
-    });
+    let [mut t_ours_enc, mut t_theirs_enc, mut t_ours_dec, mut t_theirs_dec] = [Duration::MAX; 4];
+    for _ in 0..rounds.max(1) {
+        t_ours_enc = t_ours_enc.min(timed(|| pages(&mut buf, &mut |p, t| ours.encrypt_page(p, t))));
+        t_theirs_enc = t_theirs_enc.min(timed(|| {
+            pages(&mut buf, &mut |p, t| theirs.encrypt_sector(p, t.to_be_bytes().into()))
+        }));
+        t_ours_dec = t_ours_dec.min(timed(|| pages(&mut buf, &mut |p, t| ours.decrypt_page(p, t))));
+        t_theirs_dec = t_theirs_dec.min(timed(|| {
+            pages(&mut buf, &mut |p, t| theirs.decrypt_sector(p, t.to_be_bytes().into()))
+        }));
+    }
     black_box(&buf);
-    let a = show("XTS encrypt, batched (aes encrypt_blocks)", xts_len, t_ours_enc);
-    let b = show("XTS encrypt, xts-mode encrypt_sector", xts_len, t_theirs_enc);
-    let c = show("XTS decrypt, batched (aes decrypt_blocks)", xts_len, t_ours_dec);
-    let d = show("XTS decrypt, xts-mode decrypt_sector", xts_len, t_theirs_dec);
+    let a = show("XTS encrypt, batched (aes encrypt_blocks)", xts_total, t_ours_enc);
+    let b = show("XTS encrypt, xts-mode encrypt_sector", xts_total, t_theirs_enc);
+    let c = show("XTS decrypt, batched (aes decrypt_blocks)", xts_total, t_ours_dec);
+    let d = show("XTS decrypt, xts-mode decrypt_sector", xts_total, t_theirs_dec);
     println!("ratio XTS batched / xts-mode: encrypt {:.2}x, decrypt {:.2}x", a / b, c / d);
 }

@@ -24,6 +24,8 @@ pub mod gcm;
 pub mod hdr;
 #[cfg(feature = "std")]
 pub mod hkd;
+#[cfg(feature = "std")]
+pub mod info;
 pub mod keyslot;
 pub mod pcf;
 pub mod rand;

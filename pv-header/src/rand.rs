@@ -1,7 +1,7 @@
 //! Where randomness comes from. Every builder in this crate takes a [`RandomSource`], so
 //! tests and "expert mode" (se-format.md §1.7) can fix every random value.
 
-use crate::{Error, Result};
+use crate::Result;
 
 /// A source of random bytes.
 pub trait RandomSource {
@@ -23,7 +23,7 @@ pub struct OsRandom;
 #[cfg(feature = "std")]
 impl RandomSource for OsRandom {
     fn fill(&mut self, buf: &mut [u8]) -> Result<()> {
-        getrandom::fill(buf).map_err(|_| Error::Random)
+        getrandom::fill(buf).map_err(|_| crate::Error::Random)
     }
 }
 

@@ -6,7 +6,6 @@ mod cli;
 mod cmd;
 mod error;
 mod files;
-mod info;
 
 use std::process::ExitCode;
 
@@ -25,12 +24,8 @@ fn main() -> ExitCode {
     match cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            // Every message already includes its cause.
             eprintln!("error: {e}");
-            let mut src = std::error::Error::source(&e);
-            while let Some(s) = src {
-                eprintln!("  caused by: {s}");
-                src = s.source();
-            }
             ExitCode::from(e.exit_code())
         }
     }

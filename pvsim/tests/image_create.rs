@@ -246,3 +246,70 @@ fn demo_runs_and_detects_tampering() {
     assert!(text.contains("root=/dev/vda1 console=ttysclp0 panic=0 pvimg-vector"));
     assert!(text.contains("rejected, as the ultravisor would"));
 }
+
+#[test]
+fn host_key_documents_are_verified_against_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("v.se");
+    let run = |hkd: &str, extra: &[&str]| {
+        let (k, h, o) = (asset("inputs/kernel.bin"), asset(hkd), s(&img));
+        let (c1, c2) = (asset("cert/ibm.crt"), asset("cert/inter_ca.crt"));
+        let (l1, l2, l3) =
+            (asset("cert/ibm.crl"), asset("cert/inter_ca.crl"), asset("cert/root_ca.crl"));
+        let root = asset("cert/root_ca.crt");
+        let mut args = vec![
+            "image",
+            "create",
+            "-i",
+            &k,
+            "-k",
+            &h,
+            "--no-component-check",
+            "-o",
+            &o,
+            "--overwrite",
+            "-C",
+            &c1,
+            "-C",
+            &c2,
+            "--crl",
+            &l1,
+            "--crl",
+            &l2,
+            "--crl",
+            &l3,
+            "--root-ca",
+            &root,
+            "--offline",
+        ];
+        args.extend_from_slice(extra);
+        pvsim(&args)
+    };
+    let ok = run("cert/host.crt", &[]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let out = run("cert/host_rev.crt", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr).to_lowercase();
+    assert!(err.contains("revoked"), "{err}");
+    // Without the root CA there is no trust anchor.
+    let k = asset("inputs/kernel.bin");
+    let h = asset("cert/host.crt");
+    let c = asset("cert/ibm.crt");
+    let o = s(&img);
+    let out = pvsim(&[
+        "image",
+        "create",
+        "-i",
+        &k,
+        "-k",
+        &h,
+        "--no-component-check",
+        "-o",
+        &o,
+        "--overwrite",
+        "-C",
+        &c,
+        "--offline",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -134,7 +134,7 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
 
     step(2, "anyone: pvsim image info --format text:full (no key: not verified)");
     let hdr = crate::cmd::info::read_header(&image)?;
-    print!("{}", crate::cmd::info::render(&hdr, None, false, crate::info::Format::TextFull)?);
+    print!("{}", crate::cmd::info::render(&hdr, None, false, pv_header::info::Format::TextFull)?);
 
     step(3, "ultravisor: open the header with the host's private key, unpack, verify");
     let host_key = std::str::from_utf8(HOST_KEY)

@@ -4,12 +4,12 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
-use pv_header::hdr::{DecryptedSeHdr, SeHdr};
+use pv_header::hdr::SeHdr;
 
 use crate::cli::InfoArgs;
 use crate::error::CliError;
 use crate::files::read_key;
-use crate::info::{Format, InfoView, NOT_VERIFIED_WARNING, SecretView};
+use pv_header::info::{Format, InfoView, NOT_VERIFIED_WARNING};
 
 /// Reads the SE header of an image or header file, without reading the whole image.
 pub fn read_header(path: &Path) -> Result<SeHdr, CliError> {
@@ -22,47 +22,14 @@ pub fn read_header(path: &Path) -> Result<SeHdr, CliError> {
 /// own loaders come later, and until then its images are not bootable.
 fn note_missing_loader(path: &Path) {
     let Ok(mut f) = std::fs::File::open(path) else { return };
-    if let Ok(img) = pv_ipl::image::ImageInfo::read_from(&mut f) {
-        if img.metadata.is_some() && !img.loader_present {
-            eprintln!(
-                "NOTE: this image has no boot loader (stage3a/stage3b) yet, so it cannot be \
-                 booted; the header and components are complete"
-            );
-        }
-    }
-}
-
-/// A plain copy of `hdr`'s fields for rendering.
-pub fn view(hdr: &SeHdr, verified: bool, dec: Option<&DecryptedSeHdr>) -> InfoView {
-    let mut cust_pub = [0u8; 160];
-    cust_pub.copy_from_slice(&hdr.cust_pub_key().0);
-    InfoView {
-        verified,
-        magic: hdr.magic(),
-        version: hdr.version(),
-        sehs: hdr.sehs(),
-        iv: *hdr.iv(),
-        nks: hdr.nks(),
-        sea: hdr.sea(),
-        nep: hdr.nep(),
-        pcf: hdr.pcf().bits(),
-        cust_pub,
-        pld: *hdr.pld(),
-        ald: *hdr.ald(),
-        tld: *hdr.tld(),
-        keyslots: hdr.keyslots().iter().map(|k| (k.phkh, k.wrpk, k.kst)).collect(),
-        cipher_data: hdr.encrypted_area().to_vec(),
-        tag: *hdr.tag(),
-        secrets: dec.map(|d| {
-            let s = d.secrets();
-            SecretView {
-                cck: zeroize::Zeroizing::new(s.cck().expose().to_vec()),
-                xts: zeroize::Zeroizing::new(s.xts_key().expose().to_vec()),
-                psw_mask: s.psw().mask,
-                psw_addr: s.psw().addr,
-                scf: s.scf().bits(),
-            }
-        }),
+    if let Ok(img) = pv_ipl::image::ImageInfo::read_from(&mut f)
+        && img.metadata.is_some()
+        && !img.loader_present
+    {
+        eprintln!(
+            "NOTE: this image has no boot loader (stage3a/stage3b) yet, so it cannot be \
+             booted; the header and components are complete"
+        );
     }
 }
 
@@ -86,16 +53,24 @@ pub fn render(
         None => None,
     };
     let shown = if show_secrets { dec.as_ref() } else { None };
-    let v = view(hdr, dec.is_some(), shown);
+    let v = InfoView::new(hdr, dec.is_some(), shown);
     Ok(match format {
-        Format::Text => crate::info::to_text(&v, false),
-        Format::TextFull => crate::info::to_text(&v, true),
+        Format::Text => pv_header::info::to_text(&v, false),
+        Format::TextFull => pv_header::info::to_text(&v, true),
         Format::JsonPretty | Format::JsonMinify => {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())
                 .unwrap_or(0);
-            let mut s = crate::info::to_json(&v, crate::info::meta(now, &host_name()), format);
+            let mut s = pv_header::info::to_json(
+                &v,
+                pv_header::info::meta(
+                    now,
+                    &host_name(),
+                    concat!("pvsim ", env!("CARGO_PKG_VERSION")),
+                ),
+                format,
+            );
             s.push('\n');
             s
         }

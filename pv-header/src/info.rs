@@ -1,12 +1,19 @@
-//! `pvsim image info` output: pvimg's JSON (schema `info-v1`, se-format.md §5) and text
-//! forms. The data comes in as an [`InfoView`], a plain copy of the header fields (and, if
-//! the header was opened, its decrypted secrets), so rendering is independent of how the
-//! header was parsed.
+//! `pvimg info` output (se-format.md §5): the JSON document (schema `info-v1`: `meta` and
+//! `data`, with pvimg's field set, values and key order) and the text forms. The data
+//! comes in as an [`InfoView`], a plain copy of the header fields (and, if the header was
+//! opened and the caller asks for them, its decrypted secrets); [`InfoView::new`] makes it
+//! from a parsed [`SeHdr`].
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 use base64::Engine as _;
-use pv_header::pcf::PlaintextControlFlags;
-use pv_header::scf::SecretControlFlags;
 use serde_json::{Map, Value, json};
+
+use crate::hdr::{DecryptedSeHdr, SeHdr};
+use crate::pcf::PlaintextControlFlags;
+use crate::scf::SecretControlFlags;
 
 /// The decrypted part of a header, shown only with `--show-secrets`.
 #[derive(Clone)]
@@ -61,6 +68,41 @@ pub struct InfoView {
     pub secrets: Option<SecretView>,
 }
 
+impl InfoView {
+    /// A copy of `hdr`'s fields. `verified` says whether the header was authenticated;
+    /// `secrets` is shown only if given (pvimg: `--hdr-key` with `--show-secrets`).
+    pub fn new(hdr: &SeHdr, verified: bool, secrets: Option<&DecryptedSeHdr>) -> Self {
+        Self {
+            verified,
+            magic: hdr.magic(),
+            version: hdr.version(),
+            sehs: hdr.sehs(),
+            iv: *hdr.iv(),
+            nks: hdr.nks(),
+            sea: hdr.sea(),
+            nep: hdr.nep(),
+            pcf: hdr.pcf().bits(),
+            cust_pub: hdr.cust_pub_key().0,
+            pld: *hdr.pld(),
+            ald: *hdr.ald(),
+            tld: *hdr.tld(),
+            keyslots: hdr.keyslots().iter().map(|k| (k.phkh, k.wrpk, k.kst)).collect(),
+            cipher_data: hdr.encrypted_area().to_vec(),
+            tag: *hdr.tag(),
+            secrets: secrets.map(|d| {
+                let s = d.secrets();
+                SecretView {
+                    cck: zeroize::Zeroizing::new(s.cck().expose().to_vec()),
+                    xts: zeroize::Zeroizing::new(s.xts_key().expose().to_vec()),
+                    psw_mask: s.psw().mask,
+                    psw_addr: s.psw().addr,
+                    scf: s.scf().bits(),
+                }
+            }),
+        }
+    }
+}
+
 /// `--format`: which output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -96,11 +138,11 @@ fn hexs(b: &[u8]) -> String {
     hex::encode(b)
 }
 
-/// The `meta` object: api level, our version, host name and time (UTC).
-pub fn meta(now_epoch: u64, host: &str) -> Value {
+/// The `meta` object: API level 1, the tool's version, host name and time (UTC).
+pub fn meta(now_epoch: u64, host: &str, version: &str) -> Value {
     json!({
         "api_level": 1,
-        "version": concat!("pvsim ", env!("CARGO_PKG_VERSION")),
+        "version": version,
         "host": host,
         "time_epoch": now_epoch,
         "time": format_utc(now_epoch),
@@ -193,7 +235,7 @@ pub fn to_json(v: &InfoView, meta: Value, format: Format) -> String {
 
 /// Text lines for a flag word, as pvimg prints them: one ` - name` line per known flag,
 /// then ` - unknown flags 0b…` for the rest; an empty word prints an empty line.
-fn flag_lines(names: pv_header::pcf::FlagNames, out: &mut String) {
+fn flag_lines(names: crate::pcf::FlagNames, out: &mut String) {
     let mut lines: Vec<String> = names.known.iter().map(|n| format!("   - {n}")).collect();
     if names.unknown != 0 {
         lines.push(format!("   - unknown flags {:#066b}", names.unknown));
