@@ -43,7 +43,7 @@ pub enum DigestField {
 
 impl ComponentDigests {
     /// The first value that differs from `expected`, checked in the order of the
-    /// ultravisor's reason codes (ALD, PLD, TLD, page count) — *[inferred]*: the spec names
+    /// ultravisor's reason codes (ALD, PLD, TLD, page count) — *\[inferred\]*: the spec names
     /// the codes but not the order of the checks. `None` if all four match.
     pub fn first_mismatch(&self, expected: &Self) -> Option<DigestField> {
         if self.ald != expected.ald {

@@ -95,7 +95,7 @@ pub struct Tweak(pub u128);
 
 impl Tweak {
     /// The tweak of the page at byte `offset` in a component with prefix `prefix` (what the
-    /// Unpack UVC receives as tweak[0] and tweak[1], uv-spec §2 "unp").
+    /// Unpack UVC receives as `tweak[0]` and `tweak[1]`, uv-spec §2 "unp").
     pub const fn new(prefix: TweakPrefix, offset: u64) -> Self {
         Self(((prefix.0 as u128) << 64) | offset as u128)
     }

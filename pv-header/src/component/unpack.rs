@@ -1,8 +1,8 @@
 //! The inverse of preparation, as the ultravisor performs it during "Unpack" and
 //! "Verify Unpack" (se-format.md §2.3; uv-spec "unp" and "Verify Unpack").
 //!
-//! Each Unpack call brings one page, its guest absolute address and its tweak (tweak[0] =
-//! component tweak prefix, tweak[1] = byte offset in the component). The [`Unpacker`]
+//! Each Unpack call brings one page, its guest absolute address and its tweak (`tweak[0]` =
+//! component tweak prefix, `tweak[1]` = byte offset in the component). The [`Unpacker`]
 //! feeds PLD with the page as received (the ciphertext), ALD with the address and TLD with
 //! the tweak, then decrypts the page in place. The digests follow the order of the calls,
 //! so pages unpacked out of order, at the wrong address or with the wrong tweak give
