@@ -73,10 +73,11 @@ impl CliError {
         Self::Io { path: path.to_path_buf(), source }
     }
 
-    /// The process exit status for this error: 2 for usage errors, 1 otherwise.
+    /// The process exit status for this error: 2 for usage errors (including malformed
+    /// option values), 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Usage(_) => 2,
+            Self::Usage(_) | Self::BadNumber { .. } => 2,
             _ => 1,
         }
     }
