@@ -179,8 +179,11 @@ pub struct FlagArgs {
 #[derive(Args, Debug)]
 pub struct InfoArgs {
     /// The image or bare header.
-    #[arg(value_name = "INPUT")]
-    pub input: PathBuf,
+    #[arg(value_name = "INPUT", required_unless_present = "print_schema")]
+    pub input: Option<PathBuf>,
+    /// Print the JSON schema of the output and exit (the only kind: json).
+    #[arg(long, value_name = "KIND", value_parser = ["json"], conflicts_with_all = ["hdr_key", "show_secrets", "format"])]
+    pub print_schema: Option<String>,
     /// Output format: text, text:full, json, json:pretty, json:minify (default: text on a
     /// terminal, json otherwise).
     #[arg(long, value_name = "FORMAT")]

@@ -198,3 +198,13 @@ fn image_test_with_host_key_documents_and_hashes() {
     let out = pvsim(&["image", "test", "--key-hashes", &short, &b1]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn print_schema_prints_json_schema() {
+    let out = pvsim(&["image", "info", "--print-schema", "json"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["properties"]["meta"]["properties"]["api_level"]["const"], 1);
+    assert_eq!(pvsim(&["image", "info", "--print-schema", "yaml"]).status.code(), Some(2));
+    assert_eq!(pvsim(&["image", "info"]).status.code(), Some(2));
+}

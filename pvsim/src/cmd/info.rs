@@ -79,6 +79,11 @@ pub fn render(
 
 /// Runs `image info`.
 pub fn run(a: &InfoArgs) -> Result<(), CliError> {
+    if a.print_schema.is_some() {
+        print!("{}", pv_header::info::SCHEMA_V1);
+        return Ok(());
+    }
+    let input = a.input.as_deref().ok_or(CliError::Usage("image info needs an INPUT"))?;
     let format = match &a.format {
         Some(f) => Format::parse(f).ok_or(CliError::Usage(
             "invalid value for --format: use text, text:full, json, json:pretty or json:minify",
@@ -86,8 +91,8 @@ pub fn run(a: &InfoArgs) -> Result<(), CliError> {
         None if std::io::stdout().is_terminal() => Format::Text,
         None => Format::JsonPretty,
     };
-    let hdr = read_header(&a.input)?;
-    note_missing_loader(&a.input);
+    let hdr = read_header(input)?;
+    note_missing_loader(input);
     let key = a.hdr_key.as_deref().map(read_key::<32>).transpose()?;
     if key.is_none() {
         eprintln!("{NOT_VERIFIED_WARNING}");

@@ -15,6 +15,10 @@ use crate::hdr::{DecryptedSeHdr, SeHdr};
 use crate::pcf::PlaintextControlFlags;
 use crate::scf::SecretControlFlags;
 
+/// The JSON schema of the document [`to_json`] writes (`--print-schema json`), written
+/// for pvsim from se-format.md §5.
+pub const SCHEMA_V1: &str = include_str!("schema-v1.json");
+
 /// The decrypted part of a header, shown only with `--show-secrets`.
 #[derive(Clone)]
 pub struct SecretView {
@@ -319,6 +323,63 @@ mod tests {
         let mut e = String::new();
         flag_lines(SecretControlFlags::empty().names(), &mut e);
         assert_eq!(e, "  \n");
+    }
+
+    /// Checks `data` against the schema variant's `required` list and
+    /// `additionalProperties: false` (the key set; the values are checked by the vectors).
+    fn keys_follow_schema(data: &Value, variant: &str) {
+        let schema: Value = serde_json::from_str(SCHEMA_V1).unwrap();
+        let req: Vec<&str> = schema["$defs"][variant]["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let got: Vec<&str> = data.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(got, req, "{variant}: same keys, same order");
+        let props = schema["$defs"][variant]["properties"].as_object().unwrap();
+        assert!(got.iter().all(|k| props.contains_key(*k)));
+    }
+
+    fn sample(secrets: bool) -> InfoView {
+        InfoView {
+            verified: secrets,
+            magic: *b"IBMSecEx",
+            version: 0x100,
+            sehs: 640,
+            iv: [1; 12],
+            nks: 1,
+            sea: 128,
+            nep: 9,
+            pcf: 0xe0,
+            cust_pub: [2; 160],
+            pld: [3; 64],
+            ald: [4; 64],
+            tld: [5; 64],
+            keyslots: alloc::vec![([6; 32], [7; 32], [8; 16])],
+            cipher_data: alloc::vec![9; 128],
+            tag: [10; 16],
+            secrets: secrets.then(|| SecretView {
+                cck: zeroize::Zeroizing::new(alloc::vec![11; 32]),
+                xts: zeroize::Zeroizing::new(alloc::vec![12; 64]),
+                psw_mask: 0x1_8000_0000,
+                psw_addr: 0x1e000,
+                scf: 0,
+            }),
+        }
+    }
+
+    #[test]
+    fn output_follows_the_schema() {
+        keys_follow_schema(&data_json(&sample(false)), "encrypted");
+        keys_follow_schema(&data_json(&sample(true)), "decrypted");
+        let doc: Value =
+            serde_json::from_str(&to_json(&sample(false), meta(0, "h", "v"), Format::JsonMinify))
+                .unwrap();
+        let schema: Value = serde_json::from_str(SCHEMA_V1).unwrap();
+        let meta_req = schema["properties"]["meta"]["required"].as_array().unwrap();
+        let meta_keys: Vec<&String> = doc["meta"].as_object().unwrap().keys().collect();
+        assert_eq!(meta_keys.len(), meta_req.len());
     }
 
     #[test]
