@@ -1,0 +1,349 @@
+//! The executor: runs instructions on a [`CpuState`] against a [`Storage`], delivering
+//! program, SVC and restart interruptions through the lowcore (Principles of Operation,
+//! chapter 6, "Interruptions") and stopping with an [`Exit`] for everything a higher
+//! authority handles (DIAG, UVC, SERVC, SIGP, SIE, I/O).
+//!
+//! One file per instruction family: [`arith`] (binary integer arithmetic and compare),
+//! [`logical`] (boolean, insert, test under mask), [`load`] (loads, stores, moves),
+//! [`shift`] (shifts, rotates, RISBG), [`branch`], [`ss`] (storage-to-storage),
+//! [`string`] (long and string operations, interlocked access, high word), [`bfp`]
+//! (binary floating point), [`cpacf`] (message-security assist),
+//! [`control`] (PSW, system and privileged instructions); [`dispatch`] maps each opcode to
+//! them, [`mem`] does operand addressing and storage access and [`dat`] translates.
+
+pub mod arith;
+pub mod bfp;
+pub mod branch;
+pub mod control;
+pub mod cpacf;
+pub mod dat;
+pub mod dispatch;
+pub mod fma;
+pub mod load;
+pub mod logical;
+pub mod mem;
+pub mod pending;
+pub mod reset;
+pub mod sha512;
+pub mod shift;
+pub mod ss;
+pub mod status;
+pub mod string;
+
+use pv_core::{GuestAbs, Psw, Storage};
+
+use crate::cpu::{CpuState, lowcore};
+use crate::decode::{Insn, insn_len};
+use crate::interrupt::{PgmCode, ProgramCheck};
+
+/// Why [`Cpu::run`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Exit {
+    /// An instruction that needs a higher authority (DIAG, UVC, SERVC, SIGP, SIE, I/O).
+    /// It was decoded but not executed; the PSW already points past it (`len` bytes), as
+    /// after a SIE instruction interception, so a handler that wants to re-execute it
+    /// rewinds by `len`.
+    Instruction {
+        /// The decoded instruction with its operands.
+        insn: Insn,
+        /// Its address.
+        addr: u64,
+    },
+    /// The CPU loaded a PSW with the wait bit set (`enabled` if any of the I/O or external
+    /// masks is on; a disabled wait never ends by itself).
+    Wait {
+        /// Whether I/O or external interruptions can end the wait.
+        enabled: bool,
+    },
+    /// The CPU is in the stopped state ([`Cpu::stopped`], set by SIGP STOP through the
+    /// hypervisor); it executes nothing until started again.
+    Stopped,
+    /// The instruction budget given to [`Cpu::run`] is used up.
+    Budget,
+}
+
+/// What interrupts the execution of one instruction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A program interruption condition.
+    Program(ProgramCheck),
+    /// The instruction is intercepted.
+    Intercept,
+    /// SVC with its code.
+    Svc(u8),
+}
+
+impl From<ProgramCheck> for Event {
+    fn from(p: ProgramCheck) -> Self {
+        Self::Program(p)
+    }
+}
+
+/// Observes execution (DESIGN.md: side effects come in through small traits with no-op
+/// implementations). [`Cpu::step`] and [`Cpu::run`] use [`NoTrace`].
+pub trait Tracer {
+    /// Called after an instruction is fetched and decoded, before it executes.
+    fn instruction(&mut self, _addr: u64, _insn: &Insn) {}
+    /// Called when a program interruption is delivered (code and old-PSW address).
+    fn program_interruption(&mut self, _code: u16, _addr: u64) {}
+}
+
+/// The tracer that observes nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoTrace;
+
+impl Tracer for NoTrace {}
+
+/// The result of one executor step.
+pub type Step = Result<(), Event>;
+
+/// Configuration facts of the machine a CPU reports (STIDP, STFLE, STSI).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Model {
+    /// The CPU ID STIDP stores.
+    pub cpu_id: u64,
+    /// The facility list STFLE stores (doublewords, facility 0 is the leftmost bit).
+    pub facilities: [u64; 4],
+    /// TOD-clock units (bit 63 = 2^-12 microseconds) each executed instruction takes.
+    pub tod_per_insn: u64,
+}
+
+impl Default for Model {
+    /// QEMU 7.2's default "qemu" TCG CPU model facilities (machine.md, "Facilities probed
+    /// with STFL/STFLE").
+    fn default() -> Self {
+        Self {
+            cpu_id: 0xff00_0000_2964_8000,
+            facilities: [0xf940_f6d3_f4c4_5c64, 0x059c_0000_0000_0000, 0x7120_2800_0000_0000, 0],
+            // About 100 million instructions per virtual second.
+            tod_per_insn: 41,
+        }
+    }
+}
+
+/// One CPU: its state plus the machine facts it reports.
+#[derive(Debug, Clone, Default)]
+pub struct Cpu {
+    /// The architected state.
+    pub state: CpuState,
+    /// The machine model.
+    pub model: Model,
+    /// The translation lookaside buffer.
+    pub tlb: dat::Tlb,
+    /// Pending external and I/O interruptions.
+    pub pending: pending::Pending,
+    /// The stopped state (SIGP STOP / START): a stopped CPU neither executes nor takes
+    /// interruptions.
+    pub stopped: bool,
+    /// State of the deterministic generator behind PRNO-TRNG (not a source of real
+    /// entropy; a host may seed it).
+    pub trng_state: u64,
+    /// Instructions executed so far.
+    pub executed: u64,
+}
+
+/// The execution context of one instruction: the visitor the decoder calls.
+pub struct Exec<'a, S: Storage + ?Sized> {
+    /// The CPU being run.
+    pub cpu: &'a mut Cpu,
+    /// Its configuration's absolute storage.
+    pub mem: &'a mut S,
+    /// Address of the instruction.
+    pub addr: u64,
+    /// Its length in bytes.
+    pub len: u8,
+    /// The instruction EXECUTE ran, if the current one is EX/EXRL (so that an
+    /// interception reports the target instruction).
+    pub executed: Option<Insn>,
+}
+
+impl Cpu {
+    /// A CPU in the initial-reset state with the default model.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Runs at most `budget` instructions (interruptions included in the count only by
+    /// the instructions that caused them).
+    pub fn run<S: Storage + ?Sized>(&mut self, mem: &mut S, budget: u64) -> Exit {
+        self.run_traced(mem, budget, &mut NoTrace)
+    }
+
+    /// [`Cpu::run`] with a [`Tracer`].
+    pub fn run_traced<S: Storage + ?Sized, T: Tracer + ?Sized>(
+        &mut self,
+        mem: &mut S,
+        budget: u64,
+        tracer: &mut T,
+    ) -> Exit {
+        for _ in 0..budget {
+            if let Some(exit) = self.step_traced(mem, tracer) {
+                return exit;
+            }
+        }
+        Exit::Budget
+    }
+
+    /// Executes one instruction (or delivers the interruption it causes); `Some` when the
+    /// CPU stops for an exit.
+    pub fn step<S: Storage + ?Sized>(&mut self, mem: &mut S) -> Option<Exit> {
+        self.step_traced(mem, &mut NoTrace)
+    }
+
+    /// [`Cpu::step`] with a [`Tracer`].
+    pub fn step_traced<S: Storage + ?Sized, T: Tracer + ?Sized>(
+        &mut self,
+        mem: &mut S,
+        tracer: &mut T,
+    ) -> Option<Exit> {
+        if self.stopped {
+            return Some(Exit::Stopped);
+        }
+        if self.deliver_pending(mem) && self.wait_outcome().is_some() {
+            return self.wait_outcome();
+        }
+        if self.state.psw.is_wait() {
+            // An enabled wait for a timer: let virtual time pass until it fires.
+            let Some(t) = self.next_timer_event() else {
+                return Some(self.wait_exit());
+            };
+            self.advance_clock(t - self.state.tod);
+            if !self.deliver_pending(mem) {
+                return Some(self.wait_exit());
+            }
+            return self.wait_outcome();
+        }
+        let tick = self.model.tod_per_insn;
+        self.advance_clock(tick);
+        let addr = self.state.psw.addr;
+        let mut buf = [0u8; 6];
+        let mut ex = Exec { cpu: self, mem, addr, len: 2, executed: None };
+        // Fetch six bytes at once where they lie in one page; fall back to the exact
+        // length (first halfword, then the rest) so no access past the instruction
+        // can raise an exception.
+        let whole = addr % 4096 <= 4090 && ex.fetch(addr, &mut buf).is_ok();
+        let fetched = if whole {
+            ex.len = insn_len(buf[0]) as u8;
+            Ok(())
+        } else {
+            ex.fetch(addr, &mut buf[..2]).and_then(|()| {
+                let len = insn_len(buf[0]);
+                ex.len = len as u8;
+                ex.fetch(addr.wrapping_add(2), &mut buf[2..len])
+            })
+        };
+        let decoded = fetched.and_then(|()| {
+            // The PSW is updated before execution: suppressed and completed conditions
+            // report the next instruction; nullifying ones are rewound on delivery.
+            let next = ex.cpu.state.wrap(addr.wrapping_add(u64::from(ex.len)));
+            ex.cpu.state.psw.addr = next;
+            Insn::decode(&buf).map_err(|_| Event::Program(ProgramCheck::new(PgmCode::Operation)))
+        });
+        let res = decoded.and_then(|insn| {
+            tracer.instruction(addr, &insn);
+            insn.accept(&mut ex).map_err(|e| match e {
+                Event::Intercept => {
+                    Event::Program(ProgramCheck::intercepted(ex.executed.unwrap_or(insn)))
+                }
+                e => e,
+            })
+        });
+        let len = ex.len;
+        self.executed += 1;
+        match res {
+            Ok(()) => {}
+            Err(Event::Program(p)) => {
+                if let Some(insn) = p.intercepted {
+                    return Some(Exit::Instruction { insn, addr });
+                }
+                tracer.program_interruption(p.code, addr);
+                self.program_interruption(mem, p, addr, len);
+            }
+            Err(Event::Svc(code)) => self.svc_interruption(mem, code, len),
+            Err(Event::Intercept) => {}
+        }
+        self.wait_outcome()
+    }
+
+    /// `Some` when the CPU is in a wait that no timer of its own will end.
+    fn wait_outcome(&self) -> Option<Exit> {
+        (self.state.psw.is_wait() && self.next_timer_event().is_none()).then(|| self.wait_exit())
+    }
+
+    fn wait_exit(&self) -> Exit {
+        let m = self.state.psw.mask;
+        Exit::Wait { enabled: m & (pv_core::psw::PSW_MASK_IO | pv_core::psw::PSW_MASK_EXT) != 0 }
+    }
+
+    /// Stores `old` and the interruption data, then loads the new PSW at `new_at`.
+    pub(crate) fn swap_psw<S: Storage + ?Sized>(&mut self, mem: &mut S, old_at: u64, new_at: u64) {
+        let st = &mut self.state;
+        let old = st.psw.to_bytes();
+        let _ = mem.write(GuestAbs(st.prefixed(old_at)), &old);
+        let mut new = [0u8; 16];
+        let _ = mem.read(GuestAbs(st.prefixed(new_at)), &mut new);
+        st.psw = Psw::from_bytes(&new);
+    }
+
+    fn store_u16<S: Storage + ?Sized>(&self, mem: &mut S, real: u64, v: u16) {
+        let _ = mem.write(GuestAbs(self.state.prefixed(real)), &v.to_be_bytes());
+    }
+
+    /// Delivers a program interruption for the instruction at `addr` of length `len`
+    /// (Principles of Operation, "Program Interruption"): the old PSW points at the
+    /// instruction when the condition nullifies, past it otherwise.
+    pub fn program_interruption<S: Storage + ?Sized>(
+        &mut self,
+        mem: &mut S,
+        p: ProgramCheck,
+        addr: u64,
+        len: u8,
+    ) {
+        if p.nullifies() {
+            self.state.psw.addr = addr;
+        }
+        self.store_u16(mem, lowcore::PGM_ILC, u16::from(len));
+        self.store_u16(mem, lowcore::PGM_CODE, p.code);
+        if let Some(teid) = p.teid {
+            let _ = mem.write(GuestAbs(self.state.prefixed(lowcore::TEID)), &teid.to_be_bytes());
+        }
+        if let Some(dxc) = p.dxc {
+            let _ = mem
+                .write(GuestAbs(self.state.prefixed(lowcore::DXC)), &u32::from(dxc).to_be_bytes());
+        }
+        let bea = self.state.bea;
+        let _ = mem.write(GuestAbs(self.state.prefixed(lowcore::BEA)), &bea.to_be_bytes());
+        self.swap_psw(mem, lowcore::PGM_OLD, lowcore::PGM_NEW);
+    }
+
+    /// Delivers an SVC interruption (the old PSW points past the SVC).
+    pub fn svc_interruption<S: Storage + ?Sized>(&mut self, mem: &mut S, code: u8, len: u8) {
+        self.store_u16(mem, lowcore::SVC_ILC, u16::from(len));
+        self.store_u16(mem, lowcore::SVC_CODE, u16::from(code));
+        self.swap_psw(mem, lowcore::SVC_OLD, lowcore::SVC_NEW);
+    }
+
+    /// Delivers a restart interruption (PSW restart, SIGP RESTART).
+    pub fn restart_interruption<S: Storage + ?Sized>(&mut self, mem: &mut S) {
+        self.swap_psw(mem, lowcore::RESTART_OLD, lowcore::RESTART_NEW);
+    }
+
+    /// Delivers an external interruption with `code`, parameter `param` and, for
+    /// emergency signal and external call, the sending CPU's address (the caller checks
+    /// the masks).
+    pub fn external_interruption<S: Storage + ?Sized>(
+        &mut self,
+        mem: &mut S,
+        code: u16,
+        param: u32,
+        from: Option<u16>,
+    ) {
+        self.store_u16(mem, lowcore::EXT_CODE, code);
+        let _ = mem.write(GuestAbs(self.state.prefixed(lowcore::EXT_PARAM)), &param.to_be_bytes());
+        if let Some(cpu) = from {
+            self.store_u16(mem, lowcore::CPU_ADDR, cpu);
+        }
+        self.swap_psw(mem, lowcore::EXT_OLD, lowcore::EXT_NEW);
+    }
+}
