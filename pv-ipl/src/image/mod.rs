@@ -2,6 +2,8 @@
 //! feature `std`) and reading ([`ImageInfo`]).
 
 #[cfg(feature = "std")]
+mod bg_writer;
+#[cfg(feature = "std")]
 mod file;
 mod reader;
 #[cfg(feature = "std")]

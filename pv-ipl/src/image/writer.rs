@@ -20,6 +20,7 @@ use pv_header::component::{
 use pv_header::hdr::{SeHdr, SeHdrBuilder};
 use pv_header::rand::RandomSource;
 
+use super::bg_writer::with_background_writer;
 use crate::ipib::Ipib;
 use crate::layout::{
     ImageLayout, METADATA_ADDR, SHORT_PSW_ADDR, STAGE3A_ADDR, default_ipl_psw,
@@ -126,7 +127,7 @@ impl fmt::Display for ImageSummary {
 /// everything as [`ImageLayout::plan`] says (se-format.md §3). Randomness (header secrets
 /// not given to `builder`, then tweak prefixes not given in `options`) comes from `rng` only,
 /// so fixed inputs give fixed bytes.
-pub fn create_image<W: Write + Seek>(
+pub fn create_image<W: Write + Seek + Send>(
     out: &mut W,
     builder: SeHdrBuilder,
     inputs: ImageInputs<'_>,
@@ -218,7 +219,7 @@ struct Components<'a, W, R> {
     done: Vec<(ComponentKind, PreparedComponent)>,
 }
 
-impl<W: Write, R: RandomSource> Components<'_, W, R> {
+impl<W: Write + Send, R: RandomSource> Components<'_, W, R> {
     /// Prepares and writes the next component at `self.next`.
     fn add(&mut self, kind: ComponentKind, src: Source<'_>) -> Result<()> {
         let tweak_prefix = match self.options.tweak_prefixes.iter().find(|(k, _)| *k == kind) {
@@ -230,7 +231,10 @@ impl<W: Write, R: RandomSource> Components<'_, W, R> {
         let out = &mut *self.out;
         let info = match src {
             Source::Stream(r) if self.options.pipelined => {
-                self.prep.prepare_reader_pipelined(spec, r, out)?
+                // Encryption runs on the pipeline's worker, the digests on this thread and
+                // the writing on a third, so this thread does little but SHA-512.
+                let prep = &mut self.prep;
+                with_background_writer(out, |bw| prep.prepare_reader_pipelined(spec, r, bw))?
             }
             Source::Stream(r) => self.prep.prepare_reader(spec, r, out)?,
             Source::Bytes(b) => {
