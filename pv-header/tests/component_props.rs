@@ -72,8 +72,13 @@ proptest! {
     }
 }
 
+/// 32 cases by default; `PVSIM_PROPTEST_CASES` runs more (e.g. to stress the pipeline).
+fn pipeline_cases() -> u32 {
+    std::env::var("PVSIM_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(32)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(32))]
+    #![proptest_config(ProptestConfig::with_cases(pipeline_cases()))]
 
     /// Slice, single-threaded stream and pipelined stream preparation give identical bytes,
     /// sizes and digests, for any sizes and batch shapes; unpacking inverts them.

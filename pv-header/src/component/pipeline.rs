@@ -9,16 +9,19 @@
 //!   it (zero-padding the last page) and encrypts it, then files it under its number;
 //! - a worker thread does nothing but claim batches while free buffers exist;
 //! - the calling thread takes the batches in order, feeds PLD, ALD, TLD and nep (ALD/TLD
-//!   cost 24 bytes of hash input per page, about 0.6 % of the PLD) and writes them out,
-//!   then recycles the buffer. When the next batch is not ready and a buffer is free (the
-//!   worker is late, for example because another process holds the second core), the
-//!   calling thread claims a batch itself instead of waiting.
+//!   cost 24 bytes of hash input per page, about 0.6 % of the PLD) and queues them for
+//!   writing. When the next batch is not ready and a buffer is free (the worker is late,
+//!   for example because another process holds the second core), the calling thread claims
+//!   a batch itself instead of waiting;
+//! - hashed batches are written, in order, by whichever thread holds the writer: the worker
+//!   writes them between claims, so the write system calls stay off the hashing thread; the
+//!   calling thread writes what is left at the end. A written buffer is recycled.
 //!
 //! So with two free cores the calling thread does little but SHA-512, and with one it still
 //! runs at single-thread speed. Memory use is `depth × batch` bytes whatever the input
 //! size. Output and digests are identical to [`Preparer::prepare_reader`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{ErrorKind, Read, Write};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::vec::Vec;
@@ -70,6 +73,8 @@ struct Input<R> {
 struct Queue {
     free: Vec<Vec<u8>>,
     done: BTreeMap<u64, Batch>,
+    /// Hashed batches waiting to be written, in order.
+    hashed: VecDeque<Batch>,
     /// The number of batches, once the input has ended.
     total: Option<u64>,
     error: Option<Error>,
@@ -80,10 +85,13 @@ struct Queue {
 }
 
 /// State shared by the caller and the worker.
-struct Shared<'a, R> {
+struct Shared<'a, R, W> {
     spec: ComponentSpec,
     xts: Option<&'a Xts>,
     input: Mutex<Input<R>>,
+    /// The output. Taking a batch from `Queue::hashed` happens only while holding this
+    /// lock, so batches are written in order whoever writes them.
+    output: Mutex<W>,
     queue: Mutex<Queue>,
     changed: Condvar,
 }
@@ -93,7 +101,19 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-impl<R: Read> Shared<'_, R> {
+impl<R: Read, W: Write> Shared<'_, R, W> {
+    /// Writes every hashed batch queued so far, in order, and recycles the buffers.
+    fn write_hashed(&self) -> Result<()> {
+        let mut out = lock(&self.output);
+        loop {
+            let Some(b) = lock(&self.queue).hashed.pop_front() else { return Ok(()) };
+            let written = out.write_all(&b.buf[..b.len]);
+            lock(&self.queue).free.push(b.buf);
+            self.changed.notify_all();
+            written?;
+        }
+    }
+
     /// Claims, reads and encrypts the next batch if a buffer is free and input remains.
     /// Returns whether a batch was filed.
     fn claim(&self) -> Result<bool> {
@@ -138,21 +158,25 @@ impl<R: Read> Shared<'_, R> {
         Ok(Some(job))
     }
 
-    /// The worker thread: claim batches while buffers are free, until told to stop.
+    /// The worker thread: write hashed batches and claim new ones while buffers are free,
+    /// until told to stop (the caller writes whatever is left).
     fn work(&self) {
         let _gone = WorkerGone(&self.queue, &self.changed);
         loop {
-            {
+            let write_first = {
                 let mut q = lock(&self.queue);
-                while q.free.is_empty() && q.total.is_none() && !q.stop {
+                while q.hashed.is_empty() && (q.free.is_empty() || q.total.is_some()) && !q.stop {
                     q = self.changed.wait(q).unwrap_or_else(PoisonError::into_inner);
                 }
-                if q.stop || q.total.is_some() {
+                if q.stop {
                     return;
                 }
-            }
-            if let Err(e) = self.claim() {
+                !q.hashed.is_empty()
+            };
+            let r = if write_first { self.write_hashed() } else { self.claim().map(|_| ()) };
+            if let Err(e) = r {
                 lock(&self.queue).error = Some(e);
+                self.changed.notify_all();
                 return;
             }
         }
@@ -187,11 +211,11 @@ enum Step {
 }
 
 impl Preparer {
-    /// [`Preparer::prepare_reader`] with encryption on a second thread and PLD/ALD/TLD and
-    /// writing on the calling thread ([`PipelineConfig::default`] sizes).
+    /// [`Preparer::prepare_reader`] with reading, encryption and most writing on a second
+    /// thread and PLD/ALD/TLD on the calling thread ([`PipelineConfig::default`] sizes).
     ///
     /// After an error the preparer's digests are unspecified; discard it.
-    pub fn prepare_reader_pipelined<R: Read + Send, W: Write>(
+    pub fn prepare_reader_pipelined<R: Read + Send, W: Write + Send>(
         &mut self,
         spec: ComponentSpec,
         reader: R,
@@ -202,11 +226,11 @@ impl Preparer {
 
     /// [`Preparer::prepare_reader_pipelined`] with explicit batch sizes (values of 0 are
     /// treated as 1).
-    pub fn prepare_reader_pipelined_with<R: Read + Send, W: Write>(
+    pub fn prepare_reader_pipelined_with<R: Read + Send, W: Write + Send>(
         &mut self,
         spec: ComponentSpec,
         reader: R,
-        mut writer: W,
+        writer: W,
         config: PipelineConfig,
     ) -> Result<PreparedComponent> {
         self.check_start(spec)?;
@@ -215,6 +239,7 @@ impl Preparer {
             spec,
             xts: self.xts.as_ref(),
             input: Mutex::new(Input { reader, next_batch: 0, pages: 0, original: 0, eof: false }),
+            output: Mutex::new(writer),
             queue: Mutex::new(Queue {
                 free: (0..config.depth.max(1)).map(|_| alloc::vec![0u8; batch]).collect(),
                 ..Queue::default()
@@ -235,15 +260,14 @@ impl Preparer {
                             digests.list.page(addr, tweak);
                             digests.pld.update(page);
                         }
-                        writer.write_all(bytes)?;
-                        lock(&shared.queue).free.push(b.buf);
+                        lock(&shared.queue).hashed.push_back(b);
                         shared.changed.notify_all();
                         next += 1;
                     }
                     Step::Claim => {
                         shared.claim()?;
                     }
-                    Step::Finished => return Ok(()),
+                    Step::Finished => return shared.write_hashed(),
                 }
             }
         })?;
@@ -256,7 +280,7 @@ impl Preparer {
 
 /// Waits until batch `next` is ready, the input is exhausted, or the caller should claim a
 /// batch itself (the next one is missing and a buffer is free).
-fn next_step<R>(shared: &Shared<'_, R>, next: u64) -> Result<Step> {
+fn next_step<R, W>(shared: &Shared<'_, R, W>, next: u64) -> Result<Step> {
     let mut q = lock(&shared.queue);
     loop {
         if let Some(e) = q.error.take() {

@@ -2,8 +2,6 @@
 //! feature `std`) and reading ([`ImageInfo`]).
 
 #[cfg(feature = "std")]
-mod bg_writer;
-#[cfg(feature = "std")]
 mod file;
 mod reader;
 #[cfg(feature = "std")]

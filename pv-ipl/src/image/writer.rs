@@ -20,7 +20,6 @@ use pv_header::component::{
 use pv_header::hdr::{SeHdr, SeHdrBuilder};
 use pv_header::rand::RandomSource;
 
-use super::bg_writer::with_background_writer;
 use crate::ipib::Ipib;
 use crate::layout::{
     ImageLayout, METADATA_ADDR, SHORT_PSW_ADDR, STAGE3A_ADDR, default_ipl_psw,
@@ -231,10 +230,9 @@ impl<W: Write + Send, R: RandomSource> Components<'_, W, R> {
         let out = &mut *self.out;
         let info = match src {
             Source::Stream(r) if self.options.pipelined => {
-                // Encryption runs on the pipeline's worker, the digests on this thread and
-                // the writing on a third, so this thread does little but SHA-512.
-                let prep = &mut self.prep;
-                with_background_writer(out, |bw| prep.prepare_reader_pipelined(spec, r, bw))?
+                // Reading, encryption and writing run on the pipeline's worker, the digests
+                // on this thread, so this thread does little but SHA-512.
+                self.prep.prepare_reader_pipelined(spec, r, out)?
             }
             Source::Stream(r) => self.prep.prepare_reader(spec, r, out)?,
             Source::Bytes(b) => {
