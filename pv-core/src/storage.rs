@@ -45,6 +45,12 @@ pub enum StorageFault {
         /// The failing absolute address.
         addr: GuestAbs,
     },
+    /// A secure accessor touched a secure page of another secure configuration:
+    /// secure-storage violation (program-interruption code 0x003f; uv-spec.md §3.5).
+    SecureStorageViolation {
+        /// The failing absolute address.
+        addr: GuestAbs,
+    },
 }
 
 impl StorageFault {
@@ -54,6 +60,7 @@ impl StorageFault {
             Self::Addressing { .. } => 0x0005,
             Self::SecureStorageAccess { .. } => 0x003d,
             Self::NonSecureStorageAccess { .. } => 0x003e,
+            Self::SecureStorageViolation { .. } => 0x003f,
         }
     }
 
@@ -62,7 +69,8 @@ impl StorageFault {
         match self {
             Self::Addressing { addr }
             | Self::SecureStorageAccess { addr }
-            | Self::NonSecureStorageAccess { addr } => addr,
+            | Self::NonSecureStorageAccess { addr }
+            | Self::SecureStorageViolation { addr } => addr,
         }
     }
 }
@@ -89,6 +97,15 @@ pub trait Storage {
 
     /// Sets the storage key of the frame holding `addr` (only the 7 key bits are kept).
     fn set_storage_key(&mut self, addr: GuestAbs, key: u8) -> Result<(), StorageFault>;
+
+    /// A value that changes whenever any byte of the 4 KiB frame holding `addr` may have
+    /// changed, or `None` when the implementation does not track this. CPU models use
+    /// it to keep decoded instructions of unchanged frames; `None` (the default) makes
+    /// them decode every time.
+    fn frame_generation(&self, addr: GuestAbs) -> Option<u64> {
+        let _ = addr;
+        None
+    }
 }
 
 /// Whether the access range `addr .. addr + len` lies inside storage of `size` bytes.
@@ -131,5 +148,9 @@ mod tests {
         assert_eq!(StorageFault::Addressing { addr: a }.program_interruption_code(), 5);
         assert_eq!(StorageFault::SecureStorageAccess { addr: a }.program_interruption_code(), 0x3d);
         assert_eq!(StorageFault::NonSecureStorageAccess { addr: a }.addr(), a);
+        assert_eq!(
+            StorageFault::SecureStorageViolation { addr: a }.program_interruption_code(),
+            0x3f
+        );
     }
 }

@@ -277,6 +277,15 @@ fn alt_form(op: Op) -> Option<(&'static str, &'static str)> {
         Op::Cegbr => ("cegbra", "F1,M3,R2,M4"),
         Op::Cdgbr => ("cdgbra", "F1,M3,R2,M4"),
         Op::Ledbr => ("ledbra", "F1,M3,F2,M4"),
+        Op::Ldxbr => ("ldxbra", "F1,M3,F2,M4"),
+        Op::Lexbr => ("lexbra", "F1,M3,F2,M4"),
+        Op::Fixbr => ("fixbra", "F1,M3,F2,M4"),
+        Op::Fidbr => ("fidbra", "F1,M3,F2,M4"),
+        Op::Fiebr => ("fiebra", "F1,M3,F2,M4"),
+        Op::Cxfbr => ("cxfbra", "F1,M3,R2,M4"),
+        Op::Cxgbr => ("cxgbra", "F1,M3,R2,M4"),
+        Op::Cfxbr => ("cfxbra", "R1,M3,F2,M4"),
+        Op::Cgxbr => ("cgxbra", "R1,M3,F2,M4"),
         _ => return None,
     })
 }
@@ -380,6 +389,9 @@ impl<Y: Symbolizer + ?Sized> Visitor for Disassembler<'_, Y> {
     fn rs(&mut self, op: Op, f: Rs) -> Option<String> {
         self.print(op, View::default().v(1, f.r1, 4).v(3, f.r3, 4).a(2, d(f.d2), 0, f.b2))
     }
+    fn rsi(&mut self, op: Op, f: Rsi) -> Option<String> {
+        self.print(op, View::default().v(1, f.r1, 4).v(3, f.r3, 4).v(2, f.ri2 as u16, 16))
+    }
     fn rsy(&mut self, op: Op, f: Rsy) -> Option<String> {
         self.print(op, View::default().v(1, f.r1, 4).v(3, f.r3, 4).a(2, f.d2.into(), 0, f.b2))
     }
@@ -442,6 +454,11 @@ impl<Y: Symbolizer + ?Sized> Visitor for Disassembler<'_, Y> {
         let mut v = View::default().a(1, d(f.d1), 0, f.b1).a(2, d(f.d2), 0, f.b2);
         v.l = f.l;
         v.ln = [0, f.l1(), f.l2()];
+        if op.info().syntax.contains("U3") {
+            // SS-c: the low nibble is the immediate I3, not a length.
+            v = v.v(3, f.l2(), 4);
+            v.ln[2] = 0;
+        }
         self.print(op, v)
     }
     fn sse(&mut self, op: Op, f: Sse) -> Option<String> {

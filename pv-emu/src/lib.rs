@@ -7,6 +7,28 @@
 //! - [`ram`]: a plain vector-backed [`pv_core::Storage`].
 //!
 //! The crate is `no_std` (with `alloc`) and depends only on `pv-core`.
+//!
+//! ```
+//! use pv_core::{GuestAbs, Psw, Storage};
+//! use pv_emu::{Cpu, Exit, decode::Op, disasm, ram::Ram};
+//!
+//! // lghi %r1,5 ; aghi %r1,37 ; diag %r1,%r0,0x500
+//! let code = [0xa7, 0x19, 0x00, 0x05, 0xa7, 0x1b, 0x00, 0x25, 0x83, 0x10, 0x05, 0x00];
+//! let mut ram = Ram::new(1 << 20);
+//! ram.write(GuestAbs(0x10000), &code).unwrap();
+//! assert_eq!(disasm::disassemble(&code, 0x10000, &disasm::NoSymbols).0, "lghi\t%r1,5");
+//!
+//! let mut cpu = Cpu::new();
+//! cpu.state.psw = Psw::new_64bit(0x10000);
+//! match cpu.run(&mut ram, 1000) {
+//!     // DIAG needs the hypervisor: the CPU stops with the decoded instruction.
+//!     Exit::Instruction { insn, addr } => {
+//!         assert_eq!((insn.op, addr), (Op::Diag, 0x10008));
+//!         assert_eq!(cpu.state.gr[1], 42);
+//!     }
+//!     other => panic!("{other:?}"),
+//! }
+//! ```
 #![no_std]
 #![forbid(unsafe_code)]
 

@@ -14,13 +14,17 @@ use pv_core::{GuestAbs, Storage, StorageFault};
 pub struct Ram {
     bytes: Vec<u8>,
     keys: Vec<u8>,
+    /// Write generation per frame (for [`Storage::frame_generation`]).
+    gens: Vec<u32>,
+    /// Bumped whenever [`Ram::bytes_mut`] hands out unchecked access.
+    epoch: u32,
 }
 
 impl Ram {
     /// `size` bytes of zeroed storage (rounded up to whole frames for the keys).
     pub fn new(size: usize) -> Self {
         let frames = size.div_ceil(KEY_FRAME_SIZE as usize);
-        Self { bytes: vec![0; size], keys: vec![0; frames] }
+        Self { bytes: vec![0; size], keys: vec![0; frames], gens: vec![0; frames], epoch: 0 }
     }
 
     /// The whole storage.
@@ -28,8 +32,10 @@ impl Ram {
         &self.bytes
     }
 
-    /// The whole storage, mutably (for loaders; no reference or change bits are set).
+    /// The whole storage, mutably (for loaders; no reference or change bits are set,
+    /// and every frame counts as changed).
     pub fn bytes_mut(&mut self) -> &mut [u8] {
+        self.epoch = self.epoch.wrapping_add(1);
         &mut self.bytes
     }
 
@@ -39,8 +45,20 @@ impl Ram {
         }
         let first = (addr / KEY_FRAME_SIZE) as usize;
         let last = ((addr + len as u64 - 1) / KEY_FRAME_SIZE) as usize;
+        if first == last {
+            self.keys[first] |= bits;
+            if bits & SKEY_CHANGE != 0 {
+                self.gens[first] = self.gens[first].wrapping_add(1);
+            }
+            return;
+        }
         for k in &mut self.keys[first..=last] {
             *k |= bits;
+        }
+        if bits & SKEY_CHANGE != 0 {
+            for g in &mut self.gens[first..=last] {
+                *g = g.wrapping_add(1);
+            }
         }
     }
 }
@@ -76,6 +94,11 @@ impl Storage for Ram {
         self.keys[(addr.get() / KEY_FRAME_SIZE) as usize] = key & 0xfe;
         Ok(())
     }
+
+    fn frame_generation(&self, addr: GuestAbs) -> Option<u64> {
+        let g = self.gens.get((addr.get() / KEY_FRAME_SIZE) as usize)?;
+        Some((u64::from(self.epoch) << 32) | u64::from(*g))
+    }
 }
 
 #[cfg(test)]
@@ -100,5 +123,15 @@ mod tests {
         r.write(GuestAbs(0xfff), &[0, 0]).unwrap();
         assert_eq!(r.storage_key(GuestAbs(0x1000)), Ok(0x36));
         assert_eq!(r.storage_key(GuestAbs(0)), Ok(0x06));
+        // Writes and unchecked access change the frame generation; reads do not.
+        let g = r.frame_generation(GuestAbs(0x1000));
+        r.read(GuestAbs(0x1000), &mut b).unwrap();
+        assert_eq!(r.frame_generation(GuestAbs(0x1000)), g);
+        r.write(GuestAbs(0x1000), &[1]).unwrap();
+        assert_ne!(r.frame_generation(GuestAbs(0x1000)), g);
+        let g = r.frame_generation(GuestAbs(0));
+        r.bytes_mut()[0] = 1;
+        assert_ne!(r.frame_generation(GuestAbs(0)), g);
+        assert_eq!(r.frame_generation(GuestAbs(0x2000)), None);
     }
 }

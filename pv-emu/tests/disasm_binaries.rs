@@ -48,6 +48,51 @@ fn check_listing(listing: &str) -> String {
     check_listing_with(listing, &BTreeMap::new())
 }
 
+/// The cross toolchain's whole `libc.a` (Debian's glibc for s390x, ≈270k instructions)
+/// disassembles like objdump. Allows 0.01 % of lines to differ so that a rebuilt libc
+/// with a few new instructions does not break CI; the differences are printed.
+#[test]
+fn libc_matches_objdump() {
+    let tools = ["s390x-linux-gnu-ar", "s390x-linux-gnu-objdump"];
+    if !tools_or_skip("libc_matches_objdump", &tools) {
+        return;
+    }
+    let lib = std::path::Path::new("/usr/s390x-linux-gnu/lib/libc.a");
+    if !lib.exists() {
+        assert!(
+            !std::env::var("CI").is_ok_and(|v| v == "true"),
+            "{} missing (package libc6-dev-s390x-cross)",
+            lib.display()
+        );
+        eprintln!("libc_matches_objdump: SKIPPED, {} missing", lib.display());
+        return;
+    }
+    let dir = scratch("libc");
+    run(Command::new("s390x-linux-gnu-ar").arg("x").arg(lib).current_dir(&dir));
+    let mut objs: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    objs.sort();
+    let (mut lines, mut bad) = (0usize, 0usize);
+    let mut missing: BTreeMap<String, usize> = BTreeMap::new();
+    for chunk in objs.chunks(200) {
+        let txt = run(Command::new("s390x-linux-gnu-objdump").arg("-d").args(chunk));
+        let report = check_listing(&txt);
+        lines += parse_objdump(&txt).len();
+        for l in report.lines().filter(|l| l.starts_with("  objdump: ")) {
+            bad += 1;
+            let m =
+                l.trim_start_matches("  objdump: ").split('\t').next().unwrap_or("").to_string();
+            *missing.entry(m).or_default() += 1;
+        }
+    }
+    let mut top: Vec<_> = missing.into_iter().collect();
+    top.sort_by_key(|e| std::cmp::Reverse(e.1));
+    println!("{lines} lines, {bad} differ ({:.3}%)", bad as f64 * 100.0 / lines as f64);
+    println!("most frequent: {:?}", &top[..top.len().min(40)]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(lines > 100_000, "libc.a too small: {lines} lines");
+    assert!(bad * 10_000 <= lines, "{bad} of {lines} lines differ: {top:?}");
+}
+
 fn check_listing_with(listing: &str, extra: &BTreeMap<u64, String>) -> String {
     let mut report = String::new();
     let mut checked = 0;

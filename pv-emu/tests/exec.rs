@@ -646,3 +646,131 @@ fn psw_and_control_register_instructions() {
     assert_eq!(st.psw.cc(), 2);
     assert_eq!((st.gr[7] >> 8) & 0xff, 2);
 }
+
+#[test]
+fn modified_instructions_are_decoded_again() {
+    // lhi %r1,1 ; mvi 3(%r2),5 (patches the lhi immediate)
+    let (mut cpu, mut ram) = machine("a718 0001 9205 2003");
+    cpu.state.gr[2] = START;
+    assert_eq!(cpu.run(&mut ram, 2), Exit::Budget);
+    assert_eq!(cpu.state.gr[1], 1);
+    cpu.state.psw.addr = START;
+    assert_eq!(cpu.step(&mut ram), None);
+    assert_eq!(cpu.state.gr[1], 5, "the cached lhi was invalidated by the store");
+    // A host write through the storage interface invalidates too.
+    ram.write(GuestAbs(START + 3), &[7]).unwrap();
+    cpu.state.psw.addr = START;
+    assert_eq!(cpu.step(&mut ram), None);
+    assert_eq!(cpu.state.gr[1], 7);
+}
+
+#[test]
+fn ieee_traps_and_flags() {
+    let one = 1.0f64.to_bits();
+    let three = 3.0f64.to_bits();
+    // ddbr %f1,%f2 with the inexact mask off: result and the inexact flag.
+    let (mut cpu, mut ram) = machine("b31d 0012");
+    cpu.state.fpr[1] = one;
+    cpu.state.fpr[2] = three;
+    assert_eq!(cpu.step(&mut ram), None);
+    assert_eq!(cpu.state.fpr[1], (1.0f64 / 3.0).to_bits());
+    assert_eq!(cpu.state.fpc, 0x0008_0000);
+    // With the inexact mask on: the result is stored, then a data exception (DXC 8).
+    let (mut cpu, mut ram) = machine("b31d 0012");
+    cpu.state.fpr[1] = one;
+    cpu.state.fpr[2] = three;
+    cpu.state.fpc = 0x0800_0000;
+    let (code, _, old) = program_check(&mut cpu, &mut ram);
+    assert_eq!((code, old.addr), (7, START + 4));
+    assert_eq!(cpu.state.fpr[1], (1.0f64 / 3.0).to_bits());
+    assert_eq!(cpu.state.fpc, 0x0800_0800, "DXC in the FPC, no flag");
+    let mut dxc = [0u8; 4];
+    ram.read(GuestAbs(0x90), &mut dxc).unwrap();
+    assert_eq!(u32::from_be_bytes(dxc), 8);
+    // sqdbr %f1,%f2 of -1 with the invalid mask on: suppressed, DXC 0x80.
+    let (mut cpu, mut ram) = machine("b315 0012");
+    cpu.state.fpr[1] = one;
+    cpu.state.fpr[2] = (-1.0f64).to_bits();
+    cpu.state.fpc = 0x8000_0000;
+    assert_eq!(program_check(&mut cpu, &mut ram).0, 7);
+    assert_eq!(cpu.state.fpr[1], one, "suppressed");
+    assert_eq!(cpu.state.fpc, 0x8000_8000);
+    // Rounding mode from the FPC: 1/3 toward +infinity.
+    let (mut cpu, mut ram) = machine("b31d 0012");
+    cpu.state.fpr[1] = one;
+    cpu.state.fpr[2] = three;
+    cpu.state.fpc = 2;
+    assert_eq!(cpu.step(&mut ram), None);
+    assert_eq!(cpu.state.fpr[1], (1.0f64 / 3.0).to_bits() + 1);
+}
+
+#[test]
+fn convert_to_binary_and_decimal() {
+    // cvb %r1,0(%r2) ; cvd %r1,8(%r2)
+    let (mut cpu, mut ram) = machine("4f10 2000 4e10 2008");
+    cpu.state.gr[2] = 0x3000;
+    ram.write(GuestAbs(0x3000), &0x0000_0000_0012_345du64.to_be_bytes()).unwrap();
+    assert_eq!(cpu.run(&mut ram, 2), Exit::Budget);
+    assert_eq!(cpu.state.gr[1] as u32 as i32, -12345);
+    let mut b = [0u8; 8];
+    ram.read(GuestAbs(0x3008), &mut b).unwrap();
+    assert_eq!(u64::from_be_bytes(b), 0x0000_0000_0012_345d);
+    // An invalid digit is a data exception; a too large number a fixed-point divide.
+    let (mut cpu, mut ram) = machine("4f10 2000");
+    cpu.state.gr[2] = 0x3000;
+    ram.write(GuestAbs(0x3000), &0x0000_0000_00a0_000cu64.to_be_bytes()).unwrap();
+    assert_eq!(program_check(&mut cpu, &mut ram).0, 7);
+    let (mut cpu, mut ram) = machine("4f10 2000");
+    cpu.state.gr[2] = 0x3000;
+    ram.write(GuestAbs(0x3000), &0x0000_0999_9999_999cu64.to_be_bytes()).unwrap();
+    assert_eq!(program_check(&mut cpu, &mut ram).0, 9);
+    assert_eq!(cpu.state.gr[1] as u32, 9_999_999_999u64 as u32, "low 32 bits stored");
+}
+
+#[test]
+fn branch_and_set_mode() {
+    // bassm %r1,%r2 (to 31-bit mode at START+4) ; tam ; bsm %r0,%r3 (back to 64-bit)
+    let (mut cpu, mut ram) = machine("0c12 0000 010b 0b03");
+    cpu.state.gr[2] = 0x8000_0000 | (START + 4);
+    cpu.state.gr[3] = (START + 0x100) | 1;
+    assert_eq!(cpu.run(&mut ram, 1), Exit::Budget);
+    assert_eq!(cpu.state.gr[1], START + 2 + 1, "64-bit link with bit 63 set");
+    assert_eq!(cpu.state.amode(), pv_core::psw::AddressingMode::Bits31);
+    assert_eq!(cpu.run(&mut ram, 1), Exit::Budget);
+    assert_eq!(cpu.state.psw.cc(), 1, "TAM: 31-bit");
+    assert_eq!(cpu.run(&mut ram, 1), Exit::Budget);
+    assert_eq!(cpu.state.amode(), pv_core::psw::AddressingMode::Bits64);
+    assert_eq!(cpu.state.psw.addr, START + 0x100);
+}
+
+#[test]
+fn checksum() {
+    // cksm %r1,%r2 over 7 bytes (the tail padded with zeros), end-around carry
+    let (mut cpu, mut ram) = machine("b241 0012");
+    ram.write(GuestAbs(0x3000), &[0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x01]).unwrap();
+    cpu.state.gr[1] = 0x0000_0002;
+    cpu.state.gr[2] = 0x3000;
+    cpu.state.gr[3] = 7;
+    assert_eq!(cpu.step(&mut ram), None);
+    // 2 + 0xffffffff = 0x1_00000001 -> 0x00000002; + 0x00000100 = 0x00000102.
+    assert_eq!(cpu.state.gr[1], 0x102);
+    assert_eq!((cpu.state.gr[2], cpu.state.gr[3], cpu.state.psw.cc()), (0x3007, 0, 0));
+}
+
+#[test]
+fn branch_relative_on_index() {
+    // brxh %r1,%r2,.+8 (r1 += r2; branch if r1 > r3 odd of the pair, r3 = r2|1 = 3)
+    let (mut cpu, mut ram) = machine("8412 0004");
+    cpu.state.gr[1] = 5;
+    cpu.state.gr[2] = 1;
+    cpu.state.gr[3] = 5;
+    assert_eq!(cpu.step(&mut ram), None);
+    assert_eq!((cpu.state.gr[1], cpu.state.psw.addr), (6, START + 8));
+    // brxle: not taken when the sum is high.
+    let (mut cpu, mut ram) = machine("8512 0004");
+    cpu.state.gr[1] = 5;
+    cpu.state.gr[2] = 1;
+    cpu.state.gr[3] = 5;
+    assert_eq!(cpu.step(&mut ram), None);
+    assert_eq!(cpu.state.psw.addr, START + 4);
+}

@@ -192,6 +192,20 @@ format_struct!(
 );
 
 format_struct!(
+    /// RSI format: 8-bit opcode, R1, R3, RI2 (branch relative on index).
+    Rsi {
+        /// R1.
+        r1: u8,
+        /// R3.
+        r3: u8,
+        /// RI2: signed halfword offset.
+        ri2: i16,
+    }
+    decode(b) { Rsi { r1: hi(b[1]), r3: lo(b[1]), ri2: u16_at(b, 2) as i16 } }
+    encode(s, b) { b[1] = nib(s.r1, s.r3); b[2..4].copy_from_slice(&s.ri2.to_be_bytes()); }
+);
+
+format_struct!(
     /// RSY format (a/b): 8-bit opcode, R1, R3 (or M3), B2, DL2, DH2, second opcode byte.
     Rsy {
         /// R1.

@@ -24,6 +24,7 @@ pub enum Format {
     Rxe,
     Rxy,
     Rs,
+    Rsi,
     Rsy,
     Rsl,
     Ri,
@@ -53,7 +54,14 @@ impl Format {
     pub const fn len(self) -> usize {
         match self {
             Self::E | Self::I | Self::Rr => 2,
-            Self::Rre | Self::Rrf | Self::Rx | Self::Rs | Self::Ri | Self::S | Self::Si => 4,
+            Self::Rre
+            | Self::Rrf
+            | Self::Rx
+            | Self::Rs
+            | Self::Rsi
+            | Self::Ri
+            | Self::S
+            | Self::Si => 4,
             _ => 6,
         }
     }
@@ -180,6 +188,7 @@ pub enum Fields {
     Rxe(Rxe),
     Rxy(Rxy),
     Rs(Rs),
+    Rsi(Rsi),
     Rsy(Rsy),
     Rsl(Rsl),
     Ri(Ri),
@@ -204,7 +213,7 @@ pub enum Fields {
 
 macro_rules! each_format {
     ($m:ident) => {
-        $m! {E e, I i, Rr rr, Rre rre, Rrf rrf, Rx rx, Rxe rxe, Rxy rxy, Rs rs, Rsy rsy,
+        $m! {E e, I i, Rr rr, Rre rre, Rrf rrf, Rx rx, Rxe rxe, Rxy rxy, Rs rs, Rsi rsi, Rsy rsy,
         Rsl rsl, Ri ri, RieA rie_a, RieB rie_b, RieC rie_c, RieD rie_d, RieE rie_e,
         RieF rie_f, RieG rie_g, Ril ril, Ris ris, Rrs rrs, S s, Si si, Sil sil, Siy siy,
         Ss ss, Sse sse, Ssf ssf}

@@ -183,6 +183,8 @@ op_table! {
     Lpsw "lpsw" S 0x82 "D2(B2)" N;
     // ---- RS
     Diag "diag" Rs 0x83 "R1,R3,D2(B2)" N;
+    Brxh "brxh" Rsi 0x84 "R1,R3,J2" N;
+    Brxle "brxle" Rsi 0x85 "R1,R3,J2" N;
     Bxh "bxh" Rs 0x86 "R1,R3,D2(B2)" N;
     Bxle "bxle" Rs 0x87 "R1,R3,D2(B2)" N;
     Srl "srl" Rs 0x88 "R1,D2(B2)" N;
@@ -308,6 +310,10 @@ op_table! {
     Lpswe "lpswe" S 0xb2b2 "D2(B2)" N;
     Srnmb "srnmb" S 0xb2b8 "D2(B2)" N;
     Lfas "lfas" S 0xb2bd "D2(B2)" N;
+    Ppa "ppa" Rrf 0xb2e8 "R1,R2,M3" N;
+    Etnd "etnd" Rre 0xb2ec "R1" N;
+    Tend "tend" S 0xb2f8 "" N;
+    Tabort "tabort" S 0xb2fc "D2(B2)" N;
     Trap4 "trap4" S 0xb2ff "D2(B2)" N;
     // ---- BFP (b3xx)
     Lpebr "lpebr" Rre 0xb300 "F1,F2" N;
@@ -315,6 +321,8 @@ op_table! {
     Ltebr "ltebr" Rre 0xb302 "F1,F2" N;
     Lcebr "lcebr" Rre 0xb303 "F1,F2" N;
     Ldebr "ldebr" Rre 0xb304 "F1,F2" N;
+    Lxdbr "lxdbr" Rre 0xb305 "F1,F2" N;
+    Lxebr "lxebr" Rre 0xb306 "F1,F2" N;
     Maebr "maebr" Rrf 0xb30e "F3,F1,F2" N;
     Msebr "msebr" Rrf 0xb30f "F3,F1,F2" N;
     Kebr "kebr" Rre 0xb308 "F1,F2" N;
@@ -328,6 +336,7 @@ op_table! {
     Lcdbr "lcdbr" Rre 0xb313 "F1,F2" N;
     Sqebr "sqebr" Rre 0xb314 "F1,F2" N;
     Sqdbr "sqdbr" Rre 0xb315 "F1,F2" N;
+    Sqxbr "sqxbr" Rre 0xb316 "F1,F2" N;
     Meebr "meebr" Rre 0xb317 "F1,F2" N;
     Kdbr "kdbr" Rre 0xb318 "F1,F2" N;
     Cdbr "cdbr" Rre 0xb319 "F1,F2" N;
@@ -337,31 +346,56 @@ op_table! {
     Ddbr "ddbr" Rre 0xb31d "F1,F2" N;
     Madbr "madbr" Rrf 0xb31e "F3,F1,F2" N;
     Msdbr "msdbr" Rrf 0xb31f "F3,F1,F2" N;
+    Lpxbr "lpxbr" Rre 0xb340 "F1,F2" N;
+    Lnxbr "lnxbr" Rre 0xb341 "F1,F2" N;
+    Ltxbr "ltxbr" Rre 0xb342 "F1,F2" N;
+    Lcxbr "lcxbr" Rre 0xb343 "F1,F2" N;
     Ledbr "ledbr" Rrf 0xb344 "F1,F2" N;
+    Ldxbr "ldxbr" Rrf 0xb345 "F1,F2" N;
+    Lexbr "lexbr" Rrf 0xb346 "F1,F2" N;
+    Fixbr "fixbr" Rrf 0xb347 "F1,M3,F2" N;
+    Kxbr "kxbr" Rre 0xb348 "F1,F2" N;
+    Cxbr "cxbr" Rre 0xb349 "F1,F2" N;
+    Axbr "axbr" Rre 0xb34a "F1,F2" N;
+    Sxbr "sxbr" Rre 0xb34b "F1,F2" N;
+    Mxbr "mxbr" Rre 0xb34c "F1,F2" N;
+    Dxbr "dxbr" Rre 0xb34d "F1,F2" N;
+    Fiebr "fiebr" Rrf 0xb357 "F1,M3,F2" N;
+    Fidbr "fidbr" Rrf 0xb35f "F1,M3,F2" N;
+    Lxr "lxr" Rre 0xb365 "F1,F2" N;
     Lpdfr "lpdfr" Rre 0xb370 "F1,F2" N;
     Lndfr "lndfr" Rre 0xb371 "F1,F2" N;
     Cpsdr "cpsdr" Rrf 0xb372 "F1,F3,F2" N;
     Lcdfr "lcdfr" Rre 0xb373 "F1,F2" N;
     Lzer "lzer" Rre 0xb374 "F1" N;
     Lzdr "lzdr" Rre 0xb375 "F1" N;
+    Lzxr "lzxr" Rre 0xb376 "F1" N;
     Sfpc "sfpc" Rre 0xb384 "R1,R2?" N;
     Efpc "efpc" Rre 0xb38c "R1,R2?" N;
     Celfbr "celfbr" Rrf 0xb390 "F1,M3,R2,M4" N;
     Cdlfbr "cdlfbr" Rrf 0xb391 "F1,M3,R2,M4" N;
+    Cxlfbr "cxlfbr" Rrf 0xb392 "F1,M3,R2,M4" N;
     Cefbr "cefbr" Rrf 0xb394 "F1,R2" N;
     Cdfbr "cdfbr" Rrf 0xb395 "F1,R2" N;
+    Cxfbr "cxfbr" Rrf 0xb396 "F1,R2" N;
     Cfebr "cfebr" Rrf 0xb398 "R1,M3,F2" N;
     Cfdbr "cfdbr" Rrf 0xb399 "R1,M3,F2" N;
+    Cfxbr "cfxbr" Rrf 0xb39a "R1,M3,F2" N;
     Clfebr "clfebr" Rrf 0xb39c "R1,M3,F2,M4" N;
     Clfdbr "clfdbr" Rrf 0xb39d "R1,M3,F2,M4" N;
+    Clfxbr "clfxbr" Rrf 0xb39e "R1,M3,F2,M4" N;
     Celgbr "celgbr" Rrf 0xb3a0 "F1,M3,R2,M4" N;
     Cdlgbr "cdlgbr" Rrf 0xb3a1 "F1,M3,R2,M4" N;
+    Cxlgbr "cxlgbr" Rrf 0xb3a2 "F1,M3,R2,M4" N;
     Cegbr "cegbr" Rrf 0xb3a4 "F1,R2" N;
     Cdgbr "cdgbr" Rrf 0xb3a5 "F1,R2" N;
+    Cxgbr "cxgbr" Rrf 0xb3a6 "F1,R2" N;
     Cgebr "cgebr" Rrf 0xb3a8 "R1,M3,F2" N;
     Cgdbr "cgdbr" Rrf 0xb3a9 "R1,M3,F2" N;
+    Cgxbr "cgxbr" Rrf 0xb3aa "R1,M3,F2" N;
     Clgebr "clgebr" Rrf 0xb3ac "R1,M3,F2,M4" N;
     Clgdbr "clgdbr" Rrf 0xb3ad "R1,M3,F2,M4" N;
+    Clgxbr "clgxbr" Rrf 0xb3ae "R1,M3,F2,M4" N;
     Ldgr "ldgr" Rre 0xb3c1 "F1,R2" N;
     Lgdr "lgdr" Rre 0xb3cd "R1,F2" N;
     // ---- RRE/RRF (b9xx)
@@ -528,6 +562,7 @@ op_table! {
     Tr "tr" Ss 0xdc "D1(L,B1),D2(B2)" N;
     Trt "trt" Ss 0xdd "D1(L,B1),D2(B2)" N;
     Mvcin "mvcin" Ss 0xe8 "D1(L,B1),D2(B2)" N;
+    Srp "srp" Ss 0xf0 "D1(L1,B1),D2(B2),U3" N;
     // ---- SSE / SIL (e5xx)
     Tprot "tprot" Sse 0xe501 "D1(B1),D2(B2)" N;
     Mvcsk "mvcsk" Sse 0xe50e "D1(B1),D2(B2)" N;
@@ -541,6 +576,8 @@ op_table! {
     Clghsi "clghsi" Sil 0xe559 "D1(B1),U2" N;
     Chsi "chsi" Sil 0xe55c "D1(B1),I2" N;
     Clfhsi "clfhsi" Sil 0xe55d "D1(B1),U2" N;
+    Tbegin "tbegin" Sil 0xe560 "D1(B1),U2" N;
+    Tbeginc "tbeginc" Sil 0xe561 "D1(B1),U2" N;
     // ---- RXY (e3xx)
     Ltg "ltg" Rxy 0xe302 "R1,D2(X2,B2)" N;
     Lrag "lrag" Rxy 0xe303 "R1,D2(X2,B2)" N;
@@ -640,6 +677,7 @@ op_table! {
     Cdsg "cdsg" Rsy 0xeb3e "R1,R3,D2(B2)" N;
     Bxhg "bxhg" Rsy 0xeb44 "R1,R3,D2(B2)" N;
     Bxleg "bxleg" Rsy 0xeb45 "R1,R3,D2(B2)" N;
+    Ecag "ecag" Rsy 0xeb4c "R1,R3,D2(B2)" N;
     Tmy "tmy" Siy 0xeb51 "D1(B1),U2" N;
     Mviy "mviy" Siy 0xeb52 "D1(B1),U2" N;
     Niy "niy" Siy 0xeb54 "D1(B1),U2" N;
@@ -721,6 +759,7 @@ op_table! {
     Deb "deb" Rxe 0xed0d "F1,D2(X2,B2)" N;
     Tceb "tceb" Rxe 0xed10 "F1,D2(X2,B2)" N;
     Tcdb "tcdb" Rxe 0xed11 "F1,D2(X2,B2)" N;
+    Tcxb "tcxb" Rxe 0xed12 "F1,D2(X2,B2)" N;
     Sqeb "sqeb" Rxe 0xed14 "F1,D2(X2,B2)" N;
     Sqdb "sqdb" Rxe 0xed15 "F1,D2(X2,B2)" N;
     Meeb "meeb" Rxe 0xed17 "F1,D2(X2,B2)" N;

@@ -1,365 +1,315 @@
 //! Binary floating point (Principles of Operation, chapter 19, "Binary-Floating-Point
-//! Instructions"): loads with sign control, arithmetic, compare, conversions between
-//! BFP formats and to/from fixed point, TEST DATA CLASS. Arithmetic uses the host's IEEE
-//! binary32/binary64 in round-to-nearest-even with the architected NaN rules (an SNaN
-//! operand wins over a QNaN and is quieted; op1 before op2; the default NaN is the
-//! positive quiet NaN). FPC exception flags and traps, non-default BFP rounding modes for
-//! arithmetic are not modelled (NOTES.md); multiply-and-add and square root are exact
-//! ([`super::fma`]).
+//! Instructions"): loads with sign control, arithmetic, multiply-and-add, square root,
+//! compare, conversions between BFP formats and to/from fixed point, TEST DATA CLASS.
+//! Arithmetic runs on [`super::ieee`] in the FPC's (or the M3 field's) rounding mode and
+//! sets the FPC IEEE flags; an exception whose FPC mask is on is a data exception: invalid
+//! operation and division by zero suppress the instruction, overflow, underflow and
+//! inexact complete it first (the scaled results of trapped overflow and underflow are
+//! not modelled). NaN results follow the architecture: an SNaN operand wins over a QNaN
+//! and is quieted, op1 before op2; invalid operations give the positive default NaN.
 
-use super::fma::{fma32, fma64, sqrt32, sqrt64};
-use super::{Exec, Step};
+use super::ieee::{F32, F64, Fmt, Mode, flag};
+use super::{Event, Exec, Step};
 use crate::decode::Op;
 use crate::interrupt::{PgmCode, ProgramCheck};
 use pv_core::Storage;
 
-const DNAN64: u64 = 0x7ff8_0000_0000_0000;
-const DNAN32: u32 = 0x7fc0_0000;
-
-fn is_snan64(b: u64) -> bool {
-    f64::from_bits(b).is_nan() && b & (1 << 51) == 0
+/// Operand width of an instruction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum W {
+    Long,
+    Short,
 }
 
-fn is_snan32(b: u32) -> bool {
-    f32::from_bits(b).is_nan() && b & (1 << 22) == 0
+impl W {
+    fn fmt(self) -> Fmt {
+        match self {
+            Self::Long => F64,
+            Self::Short => F32,
+        }
+    }
 }
 
-/// The NaN an operation on `ops` (binary64 bits, in priority order) produces, if any.
-fn nan_of64(ops: &[u64]) -> Option<u64> {
-    let pick = ops
-        .iter()
-        .find(|&&x| is_snan64(x))
-        .or_else(|| ops.iter().find(|&&x| f64::from_bits(x).is_nan()));
-    pick.map(|&x| x | (1 << 51))
+/// The width of a BFP opcode's operands (the first operand for conversions).
+fn width(op: Op) -> W {
+    use Op::*;
+    match op {
+        Aebr | Aeb | Sebr | Seb | Meebr | Meeb | Debr | Deb | Sqebr | Sqeb | Cebr | Ceb | Kebr
+        | Fiebr | Keb | Ltebr | Lcebr | Lpebr | Lnebr | Maebr | Msebr | Tceb | Cefbr | Cegbr
+        | Celfbr | Celgbr | Cfebr | Cgebr | Clfebr | Clgebr | Ledbr => W::Short,
+        _ => W::Long,
+    }
 }
 
-fn nan_of32(ops: &[u32]) -> Option<u32> {
-    let pick = ops
-        .iter()
-        .find(|&&x| is_snan32(x))
-        .or_else(|| ops.iter().find(|&&x| f32::from_bits(x).is_nan()));
-    pick.map(|&x| x | (1 << 22))
-}
-
-/// The NaN an operation on `a` and `b` (binary64 bits) produces, if any operand is NaN.
-fn nan_result64(a: u64, b: Option<u64>) -> Option<u64> {
-    let ops = [Some(a), b];
-    let pick = ops
-        .iter()
-        .flatten()
-        .find(|&&x| is_snan64(x))
-        .or_else(|| ops.iter().flatten().find(|&&x| f64::from_bits(x).is_nan()));
-    pick.map(|&x| x | (1 << 51))
-}
-
-fn nan_result32(a: u32, b: Option<u32>) -> Option<u32> {
-    let ops = [Some(a), b];
-    let pick = ops
-        .iter()
-        .flatten()
-        .find(|&&x| is_snan32(x))
-        .or_else(|| ops.iter().flatten().find(|&&x| f32::from_bits(x).is_nan()));
-    pick.map(|&x| x | (1 << 22))
-}
-
-fn cc_of(v: f64) -> u8 {
-    if v.is_nan() {
+fn cc_of(f: Fmt, v: u64) -> u8 {
+    if f.is_nan(v) {
         3
-    } else if v == 0.0 {
+    } else if f.is_zero(v) {
         0
-    } else if v < 0.0 {
+    } else if f.is_neg(v) {
         1
     } else {
         2
     }
 }
 
-fn cmp_cc(a: f64, b: f64) -> u8 {
-    if a.is_nan() || b.is_nan() {
-        3
-    } else if a == b {
-        0
-    } else if a < b {
-        1
-    } else {
-        2
+/// Compares two non-NaN values: 0 equal, 1 low, 2 high.
+fn compare(f: Fmt, a: u64, b: u64) -> u8 {
+    if f.is_zero(a) && f.is_zero(b) {
+        return 0;
     }
-}
-
-/// Rounds to an integer by BFP rounding method `m` (0 = current mode, taken as nearest
-/// even; 1 = nearest with ties away; 4 = nearest even; 5 = toward 0; 6 = toward +inf;
-/// 7 = toward -inf).
-fn round(v: f64, m: u8) -> f64 {
-    let t = v as i128 as f64; // toward zero, exact for |v| < 2^63 range handled by caller
-    let frac = v - t;
-    match m {
-        5 => t,
-        6 => {
-            if frac > 0.0 {
-                t + 1.0
-            } else {
-                t
-            }
-        }
-        7 => {
-            if frac < 0.0 {
-                t - 1.0
-            } else {
-                t
-            }
-        }
-        1 => {
-            if frac >= 0.5 {
-                t + 1.0
-            } else if frac <= -0.5 {
-                t - 1.0
-            } else {
-                t
-            }
-        }
-        _ => {
-            let a = frac.abs();
-            if a > 0.5 || (a == 0.5 && (t as i128) % 2 != 0) { t + frac.signum() } else { t }
-        }
-    }
+    let key = |v: u64| -> i128 {
+        let mag = i128::from(v & !f.sign_bit());
+        if f.is_neg(v) { -mag } else { mag }
+    };
+    super::arith::cc_cmp(key(a), key(b))
 }
 
 impl<S: Storage + ?Sized> Exec<'_, S> {
-    fn fd(&self, r: u8) -> u64 {
-        self.cpu.state.fpr[usize::from(r & 15)]
+    fn freg(&self, w: W, r: u8) -> u64 {
+        let v = self.cpu.state.fpr[usize::from(r & 15)];
+        if w == W::Long { v } else { v >> 32 }
     }
 
-    fn set_fd(&mut self, r: u8, v: u64) {
-        self.cpu.state.fpr[usize::from(r & 15)] = v;
-    }
-
-    fn fe(&self, r: u8) -> u32 {
-        (self.fd(r) >> 32) as u32
-    }
-
-    fn set_fe(&mut self, r: u8, v: u32) {
+    fn set_freg(&mut self, w: W, r: u8, v: u64) {
         let f = &mut self.cpu.state.fpr[usize::from(r & 15)];
-        *f = (*f & 0xffff_ffff) | (u64::from(v) << 32);
+        *f = if w == W::Long { v } else { (*f & 0xffff_ffff) | (v << 32) };
     }
 
-    /// Long (binary64) operations: `b` is the second operand's bits.
-    pub fn bfp_long(&mut self, op: Op, r1: u8, b: u64) -> Step {
+    fn mode(&self) -> Mode {
+        Mode::from_fpc(self.cpu.state.fpc)
+    }
+
+    fn data_exception(&mut self, dxc: u8) -> Event {
+        let fpc = &mut self.cpu.state.fpc;
+        *fpc = (*fpc & !0xff00) | (u32::from(dxc) << 8);
+        ProgramCheck::data(dxc).into()
+    }
+
+    /// Before storing a result: a trap-enabled invalid or divide-by-zero exception
+    /// suppresses the instruction. Returns the other enabled exceptions.
+    fn ieee_check(&mut self, flags: u8) -> Result<u8, Event> {
+        let trap = flags & (self.cpu.state.fpc >> 24) as u8;
+        if trap & flag::INVALID != 0 {
+            return Err(self.data_exception(0x80));
+        }
+        if trap & flag::DIVIDE != 0 {
+            return Err(self.data_exception(0x40));
+        }
+        Ok(trap)
+    }
+
+    /// After storing a result: sets the flags of the exceptions that do not trap and
+    /// raises the data exception of an enabled overflow, underflow or inexact result.
+    fn ieee_commit(&mut self, flags: u8, trap: u8) -> Step {
+        self.cpu.state.fpc |= u32::from(flags & !trap) << 16;
+        if trap == 0 {
+            return Ok(());
+        }
+        let dxc = if trap & flag::OVERFLOW != 0 {
+            0x20 | (flags & flag::INEXACT)
+        } else if trap & flag::UNDERFLOW != 0 {
+            0x10 | (flags & flag::INEXACT)
+        } else {
+            0x08
+        };
+        Err(self.data_exception(dxc))
+    }
+
+    /// Stores `v` into FPR R1 (optionally setting the CC) with the IEEE protocol.
+    fn ieee_store(&mut self, w: W, r1: u8, (v, flags): (u64, u8), set_cc: bool) -> Step {
+        let trap = self.ieee_check(flags)?;
+        self.set_freg(w, r1, v);
+        if set_cc {
+            self.set_cc(cc_of(w.fmt(), v));
+        }
+        self.ieee_commit(flags, trap)
+    }
+
+    /// Two-operand and load-type BFP instructions; `b` is the second operand's bits.
+    pub fn bfp_op(&mut self, op: Op, r1: u8, b: u64) -> Step {
         use Op::*;
-        let a = self.fd(r1);
-        let (x, y) = (f64::from_bits(a), f64::from_bits(b));
-        let arith = |r: f64| if r.is_nan() { DNAN64 } else { r.to_bits() };
-        let res = match op {
-            Adbr | Adb => Some(nan_result64(a, Some(b)).unwrap_or_else(|| arith(x + y))),
-            Sdbr | Sdb => Some(nan_result64(a, Some(b)).unwrap_or_else(|| arith(x - y))),
-            Mdbr | Mdb => Some(nan_result64(a, Some(b)).unwrap_or_else(|| arith(x * y))),
-            Ddbr | Ddb => Some(nan_result64(a, Some(b)).unwrap_or_else(|| arith(x / y))),
-            Sqdbr | Sqdb => Some(nan_result64(b, None).unwrap_or_else(|| sqrt64(b))),
-            Cdbr | Cdb | Kdbr | Kdb => {
-                self.set_cc(cmp_cc(x, y));
-                None
+        let w = width(op);
+        let f = w.fmt();
+        let a = self.freg(w, r1);
+        let mode = self.mode();
+        let binary = |g: fn(Fmt, u64, u64, Mode) -> (u64, u8), b2: u64| {
+            f.pick_nan(&[a, b]).unwrap_or_else(|| g(f, a, b2, mode))
+        };
+        match op {
+            Adbr | Adb | Aebr | Aeb => self.ieee_store(w, r1, binary(Fmt::add, b), true),
+            Sdbr | Sdb | Sebr | Seb => {
+                self.ieee_store(w, r1, binary(Fmt::add, b ^ f.sign_bit()), true)
             }
-            Ltdbr => {
-                let r = nan_result64(b, None).unwrap_or(b);
-                self.set_cc(cc_of(f64::from_bits(r)));
-                self.set_fd(r1, r);
-                return Ok(());
+            Mdbr | Mdb | Meebr | Meeb => self.ieee_store(w, r1, binary(Fmt::mul, b), false),
+            Ddbr | Ddb | Debr | Deb => self.ieee_store(w, r1, binary(Fmt::div, b), false),
+            Sqdbr | Sqdb | Sqebr | Sqeb => {
+                let r = f.pick_nan(&[b]).unwrap_or_else(|| f.sqrt(b, mode));
+                self.ieee_store(w, r1, r, false)
             }
-            Lcdbr | Lpdbr | Lndbr => {
+            Cdbr | Cdb | Cebr | Ceb | Kdbr | Kdb | Kebr | Keb => {
+                let signal = matches!(op, Kdbr | Kdb | Kebr | Keb);
+                let unordered = f.is_nan(a) || f.is_nan(b);
+                let invalid = if signal { unordered } else { f.is_snan(a) || f.is_snan(b) };
+                let trap = self.ieee_check(if invalid { flag::INVALID } else { 0 })?;
+                self.set_cc(if unordered { 3 } else { compare(f, a, b) });
+                self.ieee_commit(if invalid { flag::INVALID } else { 0 }, trap)
+            }
+            Ltdbr | Ltebr => {
+                let r = f.pick_nan(&[b]).unwrap_or((b, 0));
+                self.ieee_store(w, r1, r, true)
+            }
+            Lcdbr | Lpdbr | Lndbr | Lcebr | Lpebr | Lnebr | Lcdfr | Lpdfr | Lndfr => {
+                let s = f.sign_bit();
                 let r = match op {
-                    Lcdbr => b ^ (1 << 63),
-                    Lpdbr => b & !(1 << 63),
-                    _ => b | (1 << 63),
+                    Lcdbr | Lcebr | Lcdfr => b ^ s,
+                    Lpdbr | Lpebr | Lpdfr => b & !s,
+                    _ => b | s,
                 };
-                self.set_fd(r1, r);
-                self.set_cc(cc_of(f64::from_bits(r)));
-                return Ok(());
+                self.set_freg(w, r1, r);
+                if !matches!(op, Lcdfr | Lpdfr | Lndfr) {
+                    self.set_cc(cc_of(f, r));
+                }
+                Ok(())
             }
-            Lcdfr => Some(b ^ (1 << 63)),
-            Lpdfr => Some(b & !(1 << 63)),
-            Lndfr => Some(b | (1 << 63)),
-            _ => return Err(ProgramCheck::new(PgmCode::Operation).into()),
-        };
-        if let Some(r) = res {
-            self.set_fd(r1, r);
-            if matches!(op, Adbr | Adb | Sdbr | Sdb) {
-                self.set_cc(cc_of(f64::from_bits(r)));
-            }
+            _ => Err(ProgramCheck::new(PgmCode::Operation).into()),
         }
-        Ok(())
     }
 
-    /// Short (binary32) operations.
-    pub fn bfp_short(&mut self, op: Op, r1: u8, b: u32) -> Step {
-        use Op::*;
-        let a = self.fe(r1);
-        let (x, y) = (f32::from_bits(a), f32::from_bits(b));
-        let arith = |r: f32| if r.is_nan() { DNAN32 } else { r.to_bits() };
-        let r = match op {
-            Aebr | Aeb => nan_result32(a, Some(b)).unwrap_or_else(|| arith(x + y)),
-            Sebr | Seb => nan_result32(a, Some(b)).unwrap_or_else(|| arith(x - y)),
-            Meebr | Meeb => nan_result32(a, Some(b)).unwrap_or_else(|| arith(x * y)),
-            Debr | Deb => nan_result32(a, Some(b)).unwrap_or_else(|| arith(x / y)),
-            Sqebr | Sqeb => nan_result32(b, None).unwrap_or_else(|| sqrt32(b)),
-            Cebr | Ceb | Kebr | Keb => {
-                self.set_cc(cmp_cc(x.into(), y.into()));
-                return Ok(());
-            }
-            Ltebr => nan_result32(b, None).unwrap_or(b),
-            Lcebr => b ^ (1 << 31),
-            Lpebr => b & !(1 << 31),
-            Lnebr => b | (1 << 31),
-            _ => return Err(ProgramCheck::new(PgmCode::Operation).into()),
-        };
-        self.set_fe(r1, r);
-        if !matches!(op, Meebr | Meeb | Debr | Deb | Sqebr | Sqeb) {
-            self.set_cc(cc_of(f32::from_bits(r).into()));
-        }
-        Ok(())
+    /// MADBR/MSDBR/MAEBR/MSEBR: R1 = R3 * R2 +/- R1, rounded once. NaN operands are
+    /// chosen in the order R2, R3, R1 (SNaN before QNaN).
+    pub fn bfp_fma(&mut self, op: Op, r1: u8, r3: u8, r2: u8) -> Step {
+        let w = width(op);
+        let f = w.fmt();
+        let (a, b, c) = (self.freg(w, r3), self.freg(w, r2), self.freg(w, r1));
+        let sub = matches!(op, Op::Msdbr | Op::Msebr);
+        let r = f
+            .pick_nan(&[b, a, c])
+            .unwrap_or_else(|| f.fma(a, b, if sub { c ^ f.sign_bit() } else { c }, self.mode()));
+        self.ieee_store(w, r1, r, false)
     }
 
-    /// Conversions between formats and to/from fixed point. `r2` is the source register
-    /// (general or floating point), `m3` the rounding method where one applies.
-    pub fn bfp_convert(&mut self, op: Op, r1: u8, r2: u8, m3: u8) -> Step {
+    /// Conversions: between BFP formats, from fixed point (R2 is a general register) and
+    /// to fixed point (R1 is a general register). `m3` is the rounding method, `m4` bit 1
+    /// suppresses the inexact exception.
+    pub fn bfp_convert(&mut self, op: Op, r1: u8, r2: u8, m3: u8, m4: u8) -> Step {
         use Op::*;
+        let mode = Mode::from_m3(m3, self.cpu.state.fpc);
+        let quiet = |flags: u8| if m4 & 4 != 0 { flags & !flag::INEXACT } else { flags };
         let g = self.cpu.state.g(r2);
         match op {
-            Cdgbr => self.set_fd(r1, (g as i64 as f64).to_bits()),
-            Cdfbr => self.set_fd(r1, f64::from(g as u32 as i32).to_bits()),
-            Cegbr => self.set_fe(r1, (g as i64 as f32).to_bits()),
-            Cefbr => self.set_fe(r1, (g as u32 as i32 as f32).to_bits()),
-            Cdlgbr => self.set_fd(r1, (g as f64).to_bits()),
-            Cdlfbr => self.set_fd(r1, f64::from(g as u32).to_bits()),
-            Celgbr => self.set_fe(r1, (g as f32).to_bits()),
-            Celfbr => self.set_fe(r1, (g as u32 as f32).to_bits()),
-            Clgdbr | Clfdbr | Clgebr | Clfebr => {
-                let v = if matches!(op, Clgdbr | Clfdbr) {
-                    f64::from_bits(self.fd(r2))
+            Cdgbr | Cegbr | Cdfbr | Cefbr | Cdlgbr | Celgbr | Cdlfbr | Celfbr => {
+                let w = width(op);
+                let (neg, mag) = match op {
+                    Cdgbr | Cegbr => ((g as i64) < 0, u128::from((g as i64).unsigned_abs())),
+                    Cdfbr | Cefbr => {
+                        let v = g as u32 as i32;
+                        (v < 0, u128::from(v.unsigned_abs()))
+                    }
+                    Cdlgbr | Celgbr => (false, u128::from(g)),
+                    _ => (false, u128::from(g as u32)),
+                };
+                let (v, flags) = w.fmt().from_int(neg, mag, mode);
+                self.ieee_store(w, r1, (v, quiet(flags)), false)
+            }
+            Fidbr | Fiebr => {
+                // LOAD FP INTEGER: round to an integral value in the same format.
+                let w = width(op);
+                let f = w.fmt();
+                let b = self.freg(w, r2);
+                let r = if let Some(n) = f.pick_nan(&[b]) {
+                    n
+                } else if f.is_inf(b) || f.is_zero(b) || f.is_integral(b) {
+                    (b, 0)
                 } else {
-                    f64::from(f32::from_bits(self.fe(r2)))
+                    let (neg, mag, inexact) = f.to_int(b, mode);
+                    let (v, _) = f.from_int(neg, mag, mode);
+                    (v, quiet(if inexact { flag::INEXACT } else { 0 }))
                 };
-                let wide = matches!(op, Clgdbr | Clgebr);
-                let lim = if wide { 18_446_744_073_709_551_616.0 } else { 4_294_967_296.0 };
-                let m = if m3 == 0 { [4, 5, 6, 7][(self.cpu.state.fpc & 3) as usize] } else { m3 };
-                let r = if v.is_nan() { None } else { Some(round(v.clamp(-2.0, lim * 2.0), m)) };
-                let (val, cc) = match r {
-                    Some(x) if x >= 0.0 && x < lim => (x as u64, cc_of(v)),
-                    Some(x) if x >= lim => (if wide { u64::MAX } else { u64::from(u32::MAX) }, 3),
-                    _ => (0, 3),
+                self.ieee_store(w, r1, r, false)
+            }
+            Ldebr => {
+                let b = self.freg(W::Short, r2);
+                let r =
+                    if F32.is_nan(b) { F64.convert_nan(F32, b) } else { F64.convert(F32, b, mode) };
+                self.ieee_store(W::Long, r1, r, false)
+            }
+            Ledbr => {
+                let b = self.freg(W::Long, r2);
+                let r =
+                    if F64.is_nan(b) { F32.convert_nan(F64, b) } else { F32.convert(F64, b, mode) };
+                self.ieee_store(W::Short, r1, (r.0, quiet(r.1)), false)
+            }
+            Cgdbr | Cfdbr | Cgebr | Cfebr | Clgdbr | Clfdbr | Clgebr | Clfebr => {
+                let f = if matches!(op, Cgdbr | Cfdbr | Clgdbr | Clfdbr) { F64 } else { F32 };
+                let b = self.freg(if f == F64 { W::Long } else { W::Short }, r2);
+                let wide = matches!(op, Cgdbr | Cgebr | Clgdbr | Clgebr);
+                let logical = matches!(op, Clgdbr | Clfdbr | Clgebr | Clfebr);
+                let bits = if wide { 64 } else { 32 };
+                // The results of an invalid conversion: the most negative (signed) or
+                // zero (logical) for NaN and negative overflow, the largest for positive.
+                let (min_val, max_val): (u64, u64) = match (logical, wide) {
+                    (false, true) => (1 << 63, i64::MAX as u64),
+                    (false, false) => (1 << 31, i32::MAX as u64),
+                    (true, true) => (0, u64::MAX),
+                    (true, false) => (0, u64::from(u32::MAX)),
                 };
+                // An invalid conversion of a number also reports inexact (unless M4
+                // suppresses it); a NaN reports only invalid.
+                let invalid = quiet(flag::INVALID | flag::INEXACT);
+                let (val, cc, flags) = if f.is_nan(b) {
+                    (min_val, 3, flag::INVALID)
+                } else if f.is_inf(b) {
+                    (if f.is_neg(b) { min_val } else { max_val }, 3, invalid)
+                } else {
+                    let (neg, mag, inexact) = f.to_int(b, mode);
+                    let fits = if logical {
+                        (!neg || mag == 0) && mag < 1u128 << bits
+                    } else if neg {
+                        mag <= 1u128 << (bits - 1)
+                    } else {
+                        mag < 1u128 << (bits - 1)
+                    };
+                    if fits {
+                        let v = if neg { (mag as u64).wrapping_neg() } else { mag as u64 };
+                        let fl = if inexact { flag::INEXACT } else { 0 };
+                        (v, cc_of(f, b), quiet(fl))
+                    } else {
+                        (if neg { min_val } else { max_val }, 3, invalid)
+                    }
+                };
+                let trap = self.ieee_check(flags)?;
                 if wide {
                     self.cpu.state.set_g(r1, val);
                 } else {
                     self.cpu.state.set_gr32(r1, val as u32);
                 }
                 self.set_cc(cc);
+                self.ieee_commit(flags, trap)
             }
-            Ldebr => {
-                let b = self.fe(r2);
-                let r = nan_result32(b, None).map_or_else(
-                    || f64::from(f32::from_bits(b)).to_bits(),
-                    |n| {
-                        ((u64::from(n) & 0x8000_0000) << 32)
-                            | 0x7ff0_0000_0000_0000
-                            | (u64::from(n & 0x7f_ffff) << 29)
-                    },
-                );
-                self.set_fd(r1, r);
-            }
-            Ledbr => {
-                let b = self.fd(r2);
-                let r = nan_result64(b, None).map_or_else(
-                    || (f64::from_bits(b) as f32).to_bits(),
-                    |n| {
-                        ((n >> 32) as u32 & 0x8000_0000)
-                            | 0x7f80_0000
-                            | ((n >> 29) as u32 & 0x7f_ffff)
-                    },
-                );
-                self.set_fe(r1, r);
-            }
-            Cgdbr | Cfdbr | Cgebr | Cfebr => {
-                let v = if matches!(op, Cgdbr | Cfdbr) {
-                    f64::from_bits(self.fd(r2))
-                } else {
-                    f64::from(f32::from_bits(self.fe(r2)))
-                };
-                let wide = matches!(op, Cgdbr | Cgebr);
-                // In range: -2^(n-1) <= x < 2^(n-1), both bounds exact in binary64.
-                let lim = if wide { 9_223_372_036_854_775_808.0 } else { 2_147_483_648.0 };
-                let m = if m3 == 0 { [4, 5, 6, 7][(self.cpu.state.fpc & 3) as usize] } else { m3 };
-                let r =
-                    if v.is_nan() { None } else { Some(round(v.clamp(-lim * 2.0, lim * 2.0), m)) };
-                let (val, cc) = match r {
-                    Some(x) if x >= -lim && x < lim => (x as i64, cc_of(v)),
-                    Some(x) if x > 0.0 => (if wide { i64::MAX } else { i64::from(i32::MAX) }, 3),
-                    _ => (if wide { i64::MIN } else { i64::from(i32::MIN) }, 3),
-                };
-                if wide {
-                    self.cpu.state.set_g(r1, val as u64);
-                } else {
-                    self.cpu.state.set_gr32(r1, val as u32);
-                }
-                self.set_cc(cc);
-            }
-            _ => return Err(ProgramCheck::new(PgmCode::Operation).into()),
+            _ => Err(ProgramCheck::new(PgmCode::Operation).into()),
         }
-        Ok(())
-    }
-}
-
-/// The TEST DATA CLASS bit (of the 12 low bits of the second-operand address) for a
-/// value: bit 52 +zero, 53 -zero, 54/55 normal, 56/57 subnormal, 58/59 infinity,
-/// 60/61 QNaN, 62/63 SNaN.
-fn class_bit(cat: core::num::FpCategory, quiet: bool, neg: bool) -> u64 {
-    use core::num::FpCategory::*;
-    let class = match cat {
-        Zero => 0,
-        Normal => 1,
-        Subnormal => 2,
-        Infinite => 3,
-        Nan => {
-            if quiet {
-                4
-            } else {
-                5
-            }
-        }
-    };
-    1u64 << (11 - (class * 2 + u32::from(neg)))
-}
-
-impl<S: Storage + ?Sized> Exec<'_, S> {
-    /// MADBR/MSDBR/MAEBR/MSEBR: R1 = R3 * R2 +/- R1, rounded once. NaN operands are
-    /// chosen in the order R2, R3, R1 (SNaN before QNaN).
-    pub fn bfp_fma(&mut self, op: Op, r1: u8, r3: u8, r2: u8) -> Step {
-        let sub = matches!(op, Op::Msdbr | Op::Msebr);
-        if matches!(op, Op::Madbr | Op::Msdbr) {
-            let (a, b, c) = (self.fd(r3), self.fd(r2), self.fd(r1));
-            let r = nan_of64(&[b, a, c]).unwrap_or_else(|| {
-                let r = fma64(a, b, if sub { c ^ (1 << 63) } else { c });
-                if f64::from_bits(r).is_nan() { DNAN64 } else { r }
-            });
-            self.set_fd(r1, r);
-        } else {
-            let (a, b, c) = (self.fe(r3), self.fe(r2), self.fe(r1));
-            let r = nan_of32(&[b, a, c]).unwrap_or_else(|| {
-                let r = fma32(a, b, if sub { c ^ (1 << 31) } else { c });
-                if f32::from_bits(r).is_nan() { DNAN32 } else { r }
-            });
-            self.set_fe(r1, r);
-        }
-        Ok(())
     }
 
     /// TCDB/TCEB: CC 1 if the class of FPR R1 is selected by the address bits.
     pub fn test_data_class(&mut self, op: Op, r1: u8, addr: u64) -> Step {
-        let bit = if op == Op::Tcdb {
-            let b = self.fd(r1);
-            class_bit(f64::from_bits(b).classify(), b & (1 << 51) != 0, b >> 63 != 0)
+        let w = width(op);
+        let f = w.fmt();
+        let v = self.freg(w, r1);
+        let class = if f.is_zero(v) {
+            0
+        } else if f.is_nan(v) {
+            if f.is_snan(v) { 5 } else { 4 }
+        } else if f.is_inf(v) {
+            3
+        } else if f.is_subnormal(v) {
+            2
         } else {
-            let b = self.fe(r1);
-            class_bit(f32::from_bits(b).classify(), b & (1 << 22) != 0, b >> 31 != 0)
+            1
         };
+        // Bits 52-63 of the address: +zero, -zero, +normal, -normal, +subnormal, ...,
+        // -SNaN.
+        let bit = 1u64 << (11 - (class * 2 + u32::from(f.is_neg(v))));
         self.set_cc(u8::from(bit & addr != 0));
         Ok(())
     }

@@ -95,6 +95,12 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
         Ok(())
     }
 
+    /// Checks an instruction fetch of the first halfword at `addr` and returns its
+    /// absolute address.
+    pub(crate) fn check_insn_page(&mut self, addr: u64) -> Result<u64, ProgramCheck> {
+        self.check_chunk(addr, 2, false)
+    }
+
     /// Instruction fetch.
     pub fn fetch(&mut self, addr: u64, buf: &mut [u8]) -> Step {
         if addr & 1 != 0 {

@@ -18,13 +18,16 @@ pub mod control;
 pub mod cpacf;
 pub mod dat;
 pub mod dispatch;
-pub mod fma;
+pub mod icache;
+pub mod ieee;
 pub mod load;
 pub mod logical;
 pub mod mem;
+pub mod misc;
 pub mod pending;
 pub mod reset;
 pub mod sha512;
+pub mod shared;
 pub mod shift;
 pub mod ss;
 pub mod status;
@@ -33,7 +36,7 @@ pub mod string;
 use pv_core::{GuestAbs, Psw, Storage};
 
 use crate::cpu::{CpuState, lowcore};
-use crate::decode::{Insn, insn_len};
+use crate::decode::Insn;
 use crate::interrupt::{PgmCode, ProgramCheck};
 
 /// Why [`Cpu::run`] returned.
@@ -131,6 +134,8 @@ pub struct Cpu {
     pub model: Model,
     /// The translation lookaside buffer.
     pub tlb: dat::Tlb,
+    /// Decoded instructions.
+    pub icache: icache::ICache,
     /// Pending external and I/O interruptions.
     pub pending: pending::Pending,
     /// The stopped state (SIGP STOP / START): a stopped CPU neither executes nor takes
@@ -219,26 +224,13 @@ impl Cpu {
         let addr = self.state.psw.addr;
         let mut buf = [0u8; 6];
         let mut ex = Exec { cpu: self, mem, addr, len: 2, executed: None };
-        // Fetch six bytes at once where they lie in one page; fall back to the exact
-        // length (first halfword, then the rest) so no access past the instruction
-        // can raise an exception.
-        let whole = addr % 4096 <= 4090 && ex.fetch(addr, &mut buf).is_ok();
-        let fetched = if whole {
-            ex.len = insn_len(buf[0]) as u8;
-            Ok(())
-        } else {
-            ex.fetch(addr, &mut buf[..2]).and_then(|()| {
-                let len = insn_len(buf[0]);
-                ex.len = len as u8;
-                ex.fetch(addr.wrapping_add(2), &mut buf[2..len])
-            })
-        };
-        let decoded = fetched.and_then(|()| {
+        let fetched = ex.fetch_insn(addr, &mut buf);
+        let decoded = fetched.and_then(|insn| {
             // The PSW is updated before execution: suppressed and completed conditions
             // report the next instruction; nullifying ones are rewound on delivery.
             let next = ex.cpu.state.wrap(addr.wrapping_add(u64::from(ex.len)));
             ex.cpu.state.psw.addr = next;
-            Insn::decode(&buf).map_err(|_| Event::Program(ProgramCheck::new(PgmCode::Operation)))
+            insn.ok_or(Event::Program(ProgramCheck::new(PgmCode::Operation)))
         });
         let res = decoded.and_then(|insn| {
             tracer.instruction(addr, &insn);
@@ -267,6 +259,7 @@ impl Cpu {
     }
 
     /// `Some` when the CPU is in a wait that no timer of its own will end.
+    #[inline]
     fn wait_outcome(&self) -> Option<Exit> {
         (self.state.psw.is_wait() && self.next_timer_event().is_none()).then(|| self.wait_exit())
     }

@@ -107,9 +107,30 @@ impl Cpu {
         (self.state.cpu_timer as i64) < 0
     }
 
+    /// A cheap test: could any interruption be deliverable now?
+    #[inline]
+    fn maybe_deliverable(&self) -> bool {
+        let mask = self.state.psw.mask;
+        let timers = CR0_CLOCK_COMPARATOR | CR0_CPU_TIMER;
+        (mask & pv_core::psw::PSW_MASK_EXT != 0
+            && (self.state.cr[0] & timers != 0
+                || self.pending.service_signal.is_some()
+                || self.pending.external_call_from.is_some()
+                || !self.pending.emergency_from.is_empty()))
+            || (mask & pv_core::psw::PSW_MASK_IO != 0 && !self.pending.io.is_empty())
+    }
+
     /// Delivers the highest-priority enabled pending interruption; `true` if one was
     /// delivered.
+    #[inline]
     pub fn deliver_pending<S: Storage + ?Sized>(&mut self, mem: &mut S) -> bool {
+        if !self.maybe_deliverable() {
+            return false;
+        }
+        self.deliver_pending_slow(mem)
+    }
+
+    fn deliver_pending_slow<S: Storage + ?Sized>(&mut self, mem: &mut S) -> bool {
         let mask = self.state.psw.mask;
         let cr0 = self.state.cr[0];
         if mask & pv_core::psw::PSW_MASK_EXT != 0 {

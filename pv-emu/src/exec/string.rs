@@ -346,7 +346,7 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
         use Op::*;
         let st = &mut self.cpu.state;
         let wide = matches!(op, Bxhg | Bxleg | Brxhg | Brxlg);
-        let high = matches!(op, Bxh | Bxhg | Brxhg);
+        let high = matches!(op, Bxh | Bxhg | Brxhg | Brxh);
         let taken = if wide {
             let (inc, cmp) = (st.g(r3) as i64, st.g(r3 | 1) as i64);
             let v = (st.g(r1) as i64).wrapping_add(inc);
