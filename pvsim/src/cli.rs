@@ -22,6 +22,55 @@ pub enum Command {
     /// Run the demo: build an SE image from the bundled example, inspect it, and open and
     /// verify it the way the ultravisor does.
     Demo(DemoArgs),
+    /// Boot a program on the non-secure demo machine, as `qemu-system-s390x -kernel` does.
+    Run(RunArgs),
+}
+
+/// `pvsim run`.
+///
+/// The console (SCLP ASCII console) is stdout and stdin; `--trace` lines go to stderr.
+/// Exit status: 0 when every CPU has stopped (and the program printed no
+/// `EXIT: STATUS=n` line, or `n` = 1); `n` when it printed another status; 124 when the
+/// instruction limit was reached; 1 on a disabled wait, a hang or another failure.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The program: an s390x ELF executable, or a raw image entered at its short PSW.
+    #[arg(long, value_name = "FILE")]
+    pub kernel: PathBuf,
+    /// The kernel command line, copied to 0x10480.
+    #[arg(long, value_name = "STR")]
+    pub append: Option<String>,
+    /// An initial RAM disk, loaded at 8 MiB or above.
+    #[arg(long, value_name = "FILE")]
+    pub initrd: Option<PathBuf>,
+    /// Guest storage: a number with a K, M, G or T suffix; a bare number means MiB.
+    #[arg(long, value_name = "SIZE", default_value = "128M")]
+    pub memory: String,
+    /// Number of CPUs.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub smp: usize,
+    /// Facility-list edits, comma separated: N or +N installs, -N removes, `none`
+    /// removes all, `qemu` restores the default (QEMU 7.2's "qemu" CPU model).
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
+    pub facilities: Option<String>,
+    /// Print every executed instruction with the registers it changed (to stderr).
+    #[arg(long)]
+    pub trace: bool,
+    /// Stop after N instructions (all CPUs together) with exit status 124.
+    #[arg(long, value_name = "N")]
+    pub max_instructions: Option<u64>,
+    /// What the DIAG 288 watchdog does on expiry.
+    #[arg(long, value_name = "ACTION", value_enum, default_value_t = WatchdogArg::Stop)]
+    pub watchdog: WatchdogArg,
+}
+
+/// `pvsim run --watchdog`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WatchdogArg {
+    /// End the run with a failure.
+    Stop,
+    /// Deliver a restart interruption to CPU 0.
+    Restart,
 }
 
 /// `pvsim demo`.
@@ -259,6 +308,15 @@ mod tests {
         // Without --no-verify, the signing-key certificate is required.
         assert!(parse(&["image", "create", "-i", "k", "-k", "h", "-o", "o"]).is_err());
         assert!(parse(&["image", "create", "-i", "k", "-k", "h", "-o", "o", "-C", "c"]).is_ok());
+    }
+
+    #[test]
+    fn run_options() {
+        let r = parse(&["run", "--kernel", "k.elf", "--smp", "2", "--facilities", "-7,+140"]);
+        let Command::Run(a) = r.unwrap().cmd else { panic!("not run") };
+        assert_eq!((a.smp, a.memory.as_str()), (2, "128M"));
+        assert_eq!(a.facilities.as_deref(), Some("-7,+140"));
+        assert!(parse(&["run"]).is_err(), "--kernel is required");
     }
 
     #[test]

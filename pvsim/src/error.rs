@@ -65,6 +65,12 @@ pub enum CliError {
     /// An option combination that clap cannot express.
     #[error("{0}")]
     Usage(&'static str),
+    /// `pvsim run`: the machine could not be built or the program not loaded.
+    #[error(transparent)]
+    Machine(#[from] pv_hypervisor::Error),
+    /// `pvsim run`: the guest did not end successfully.
+    #[error("{0}")]
+    Guest(crate::cmd::run::GuestFailure),
 }
 
 impl CliError {
@@ -78,6 +84,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Usage(_) | Self::BadNumber { .. } => 2,
+            Self::Guest(g) => g.exit_code(),
             _ => 1,
         }
     }

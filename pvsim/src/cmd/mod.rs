@@ -5,6 +5,7 @@ pub mod create;
 pub mod demo;
 pub mod hkd;
 pub mod info;
+pub mod run;
 pub mod test;
 
 use crate::cli::{Cli, Command, ImageCommand};
@@ -17,6 +18,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Image(ImageCommand::Info(a)) => info::run(&a),
         Command::Image(ImageCommand::Test(a)) => test::run(&a),
         Command::Demo(a) => demo::run(&a),
+        Command::Run(a) => run::run(&a),
     }
 }
 

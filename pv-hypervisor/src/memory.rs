@@ -1,0 +1,208 @@
+//! Guest absolute storage (Principles of Operation, chapter 3, "Storage"), sparse: a
+//! 4 KiB frame gets host memory on its first write, so a 4 GiB guest that touches 1 MiB
+//! costs about 1 MiB plus a small table. Never-written frames read as zeros, as freshly
+//! cleared storage does.
+//!
+//! Frames are grouped in 1 MiB segments; a segment's table (256 frame slots and the 256
+//! storage keys) is allocated on the first access that needs it. Reads set the reference
+//! bit and writes the reference and change bits of every frame they touch, as the
+//! machine does (the same rule as `pv_emu::ram::Ram`).
+
+use pv_core::storage::{KEY_FRAME_SIZE, SKEY_CHANGE, SKEY_REF, check_range};
+use pv_core::{GuestAbs, Storage, StorageFault};
+
+use crate::Error;
+
+/// Bytes per frame.
+const FRAME: usize = KEY_FRAME_SIZE as usize;
+/// Frames per segment.
+const FRAMES_PER_SEGMENT: usize = 256;
+/// Bytes per segment (1 MiB).
+pub const SEGMENT_SIZE: u64 = (FRAME * FRAMES_PER_SEGMENT) as u64;
+/// The largest storage this model accepts (1 TiB).
+pub const MAX_MEMORY: u64 = 1 << 40;
+
+type Frame = Box<[u8; FRAME]>;
+
+/// One 1 MiB segment: its frames (allocated on first write) and their storage keys.
+#[derive(Clone)]
+struct Segment {
+    frames: Vec<Option<Frame>>,
+    keys: [u8; FRAMES_PER_SEGMENT],
+}
+
+impl Segment {
+    fn new() -> Box<Self> {
+        Box::new(Self { frames: vec![None; FRAMES_PER_SEGMENT], keys: [0; FRAMES_PER_SEGMENT] })
+    }
+}
+
+/// Sparse guest absolute storage with storage keys; implements [`Storage`].
+#[derive(Clone)]
+pub struct GuestMemory {
+    size: u64,
+    segments: Vec<Option<Box<Segment>>>,
+}
+
+impl core::fmt::Debug for GuestMemory {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("GuestMemory")
+            .field("size", &self.size)
+            .field("resident_frames", &self.resident_frames())
+            .finish()
+    }
+}
+
+impl GuestMemory {
+    /// `size` bytes of zeroed storage; `size` must be a non-zero multiple of 1 MiB and at
+    /// most [`MAX_MEMORY`].
+    pub fn new(size: u64) -> Result<Self, Error> {
+        if size == 0 || !size.is_multiple_of(SEGMENT_SIZE) || size > MAX_MEMORY {
+            return Err(Error::MemorySize { size });
+        }
+        let n = (size / SEGMENT_SIZE) as usize;
+        Ok(Self { size, segments: (0..n).map(|_| None).collect() })
+    }
+
+    /// How many 4 KiB frames hold host memory.
+    pub fn resident_frames(&self) -> usize {
+        self.segments.iter().flatten().map(|s| s.frames.iter().flatten().count()).sum()
+    }
+
+    /// Clears all storage to zeros and all storage keys to 0 (a clear reset).
+    pub fn clear(&mut self) {
+        self.segments.iter_mut().for_each(|s| *s = None);
+    }
+
+    /// Writes `data` at `addr` without touching reference or change bits (for loaders).
+    pub fn load(&mut self, addr: u64, data: &[u8]) -> Result<(), StorageFault> {
+        check_range(self.size, GuestAbs(addr), data.len())?;
+        self.each_chunk(addr, data.len(), |seg, frame, off, pos, len| {
+            let f = seg.frames[frame].get_or_insert_with(|| Box::new([0; FRAME]));
+            f[off..off + len].copy_from_slice(&data[pos..pos + len]);
+        });
+        Ok(())
+    }
+
+    /// Calls `f(segment, frame index, offset in frame, position in the access, length)`
+    /// for each frame piece of an access that was already range-checked.
+    fn each_chunk(
+        &mut self,
+        addr: u64,
+        len: usize,
+        mut f: impl FnMut(&mut Segment, usize, usize, usize, usize),
+    ) {
+        let mut pos = 0usize;
+        while pos < len {
+            let a = addr + pos as u64;
+            let seg = self.segments[(a / SEGMENT_SIZE) as usize].get_or_insert_with(Segment::new);
+            let frame = ((a % SEGMENT_SIZE) as usize) / FRAME;
+            let off = (a as usize) % FRAME;
+            let take = (FRAME - off).min(len - pos);
+            f(seg, frame, off, pos, take);
+            pos += take;
+        }
+    }
+
+    fn segment_key(&mut self, addr: GuestAbs) -> Result<&mut u8, StorageFault> {
+        check_range(self.size, addr, 1)?;
+        let a = addr.get();
+        let seg = self.segments[(a / SEGMENT_SIZE) as usize].get_or_insert_with(Segment::new);
+        Ok(&mut seg.keys[((a % SEGMENT_SIZE) as usize) / FRAME])
+    }
+}
+
+impl Storage for GuestMemory {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn read(&mut self, addr: GuestAbs, buf: &mut [u8]) -> Result<(), StorageFault> {
+        check_range(self.size, addr, buf.len())?;
+        self.each_chunk(addr.get(), buf.len(), |seg, frame, off, pos, len| {
+            match &seg.frames[frame] {
+                Some(f) => buf[pos..pos + len].copy_from_slice(&f[off..off + len]),
+                None => buf[pos..pos + len].fill(0),
+            }
+            seg.keys[frame] |= SKEY_REF;
+        });
+        Ok(())
+    }
+
+    fn write(&mut self, addr: GuestAbs, data: &[u8]) -> Result<(), StorageFault> {
+        check_range(self.size, addr, data.len())?;
+        self.each_chunk(addr.get(), data.len(), |seg, frame, off, pos, len| {
+            let f = seg.frames[frame].get_or_insert_with(|| Box::new([0; FRAME]));
+            f[off..off + len].copy_from_slice(&data[pos..pos + len]);
+            seg.keys[frame] |= SKEY_REF | SKEY_CHANGE;
+        });
+        Ok(())
+    }
+
+    fn storage_key(&mut self, addr: GuestAbs) -> Result<u8, StorageFault> {
+        self.segment_key(addr).map(|k| *k)
+    }
+
+    fn set_storage_key(&mut self, addr: GuestAbs, key: u8) -> Result<(), StorageFault> {
+        *self.segment_key(addr)? = key & 0xfe;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert!(GuestMemory::new(0).is_err());
+        assert!(GuestMemory::new(SEGMENT_SIZE + 4096).is_err());
+        assert!(GuestMemory::new(MAX_MEMORY + SEGMENT_SIZE).is_err());
+        let m = GuestMemory::new(4 << 30).unwrap();
+        assert_eq!((m.size(), m.resident_frames()), (4 << 30, 0));
+    }
+
+    #[test]
+    fn sparse_reads_and_writes_across_frames_and_segments() {
+        let mut m = GuestMemory::new(4 << 20).unwrap();
+        let mut b = [0xaau8; 8];
+        m.read(GuestAbs(0x30_0000), &mut b).unwrap();
+        assert_eq!(b, [0; 8]);
+        assert_eq!(m.resident_frames(), 0, "reads allocate no frames");
+        // Crosses a frame and a segment boundary.
+        let data: Vec<u8> = (0..16).collect();
+        m.write(GuestAbs(SEGMENT_SIZE - 8), &data).unwrap();
+        assert_eq!(m.resident_frames(), 2);
+        let mut back = [0u8; 20];
+        m.read(GuestAbs(SEGMENT_SIZE - 10), &mut back).unwrap();
+        assert_eq!(&back[2..18], &data[..]);
+        assert_eq!((back[0], back[19]), (0, 0));
+        assert!(matches!(
+            m.write(GuestAbs((4 << 20) - 2), &[1, 2, 3]),
+            Err(StorageFault::Addressing { .. })
+        ));
+        assert!(matches!(m.read(GuestAbs(4 << 20), &mut b), Err(StorageFault::Addressing { .. })));
+    }
+
+    #[test]
+    fn keys_and_reference_change_bits() {
+        let mut m = GuestMemory::new(1 << 20).unwrap();
+        assert_eq!(m.storage_key(GuestAbs(0x5000)), Ok(0));
+        m.set_storage_key(GuestAbs(0x5000), 0x31).unwrap();
+        assert_eq!(m.storage_key(GuestAbs(0x5fff)), Ok(0x30));
+        let mut b = [0u8; 1];
+        m.read(GuestAbs(0x5001), &mut b).unwrap();
+        assert_eq!(m.storage_key(GuestAbs(0x5000)), Ok(0x34));
+        m.write(GuestAbs(0x4fff), &[1, 2]).unwrap();
+        assert_eq!(m.storage_key(GuestAbs(0x4000)), Ok(0x06));
+        assert_eq!(m.storage_key(GuestAbs(0x5000)), Ok(0x36));
+        m.load(GuestAbs(0x8000).get(), &[9]).unwrap();
+        assert_eq!(m.storage_key(GuestAbs(0x8000)), Ok(0), "loads set no bits");
+        m.clear();
+        m.read(GuestAbs(0x4fff), &mut b).unwrap();
+        assert_eq!(b, [0]);
+        assert_eq!(m.storage_key(GuestAbs(0x4000)), Ok(0x04));
+        assert_eq!(m.storage_key(GuestAbs(0x5000)), Ok(0));
+        assert!(m.set_storage_key(GuestAbs(1 << 20), 0).is_err());
+    }
+}
