@@ -245,6 +245,8 @@ fn demo_runs_and_detects_tampering() {
     assert!(text.contains("PLD, ALD, TLD and page count match"), "{text}");
     assert!(text.contains("root=/dev/vda1 console=ttysclp0 panic=0 pvimg-vector"));
     assert!(text.contains("rejected, as the ultravisor would"));
+    assert!(text.contains("Hello from a pvsim guest"), "{text}");
+    assert!(!text.contains("FAIL:"), "{text}");
 }
 
 #[test]

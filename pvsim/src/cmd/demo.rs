@@ -26,6 +26,8 @@ const RAMDISK: &[u8] = include_bytes!("../../assets/ramdisk.bin");
 const PARMLINE: &[u8] = include_bytes!("../../assets/parmline.txt");
 const HOST_CRT: &[u8] = include_bytes!("../../assets/host.crt");
 const HOST_KEY: &[u8] = include_bytes!("../../assets/host.key");
+/// Our own freestanding test program (guests/machine/hello.c, built bytes committed).
+const HELLO: &[u8] = include_bytes!("../../../guests/machine/bin/hello.elf");
 
 /// What the ultravisor side found.
 pub struct UnpackReport {
@@ -104,9 +106,19 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
     let image = dir.join("demo.se");
     let image_s = image.to_string_lossy().into_owned();
 
-    println!("pvsim demo: an IBM Secure Execution image built, inspected and unpacked");
-    println!("(the bundled kernel is example data, not an s390x program: booting it comes");
-    println!(" with the demo hypervisor; see README.md)");
+    println!("pvsim demo: an s390x program booted on the emulated machine, then an IBM Secure");
+    println!("Execution image built, inspected and unpacked the way the ultravisor does");
+    println!(
+        "(booting SE images comes with the ultravisor and the demo hypervisor; see README.md)"
+    );
+
+    step(0, "machine: pvsim run boots a freestanding s390x program (guests/machine/hello.c)");
+    let hello = write_asset(dir, "hello.elf", HELLO)?;
+    let run = ["pvsim", "run", "--kernel", &hello, "--memory", "64M", "--append", "test 123"];
+    println!("$ {}", run.join(" "));
+    let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(run)
+        .map_err(|_| CliError::Usage("demo: internal argument error"))?;
+    crate::cmd::run(cli)?;
 
     step(1, "customer: pvsim image create (host key: IBM's public test key)");
     let args = [
