@@ -1,6 +1,6 @@
 //! The shared vocabulary of pvsim (see `docs/DESIGN.md`, "Crates and what each owns"):
-//! page constants, big-endian helpers, address newtypes, the program-status word and the
-//! storage-access trait.
+//! page constants, big-endian helpers, address newtypes, the program-status word, the
+//! storage-access trait and the Ultravisor-call ABI ([`uvc`]).
 //!
 //! This crate is `no_std` and has no dependencies, so every other crate (the trusted
 //! ultravisor model included) can use it.
@@ -10,6 +10,7 @@ pub mod addr;
 pub mod be;
 pub mod psw;
 pub mod storage;
+pub mod uvc;
 
 pub use addr::{GuestAbs, HostAbs};
 pub use psw::Psw;
