@@ -30,12 +30,9 @@ fn run(name: &str, code: &str, n: u64) {
 }
 
 fn main() {
+    let n = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(20_000_000);
     // loop: agr r2,r3; xgr r4,r2; sllg r5,r4,3; ahi r6,1; lgr r7,r5; aghi r8,-1; brctg r9,loop
-    run(
-        "alu",
-        "b908 0023 b982 0042 eb54 0003 000d a76a 0001 b904 0075 a78b ffff a797 fff3",
-        20_000_000,
-    );
-    // loop: stg r2,0(r1); lg r3,0(r1); agr r2,r3; la r1,8(r1); nill r1,0xfff8; brctg r9,loop
-    run("mem", "e320 1000 0024 e330 1000 0004 b908 0023 4110 1008 a517 fff8 a797 fff4", 20_000_000);
+    run("alu", "b908 0023 b982 0042 eb54 0003 000d a76a 0001 b904 0075 a78b ffff a797 fff3", n);
+    // loop: stg r2,0(r1); lg r3,0(r1); agr r2,r3; la r1,8(r1); nill r1,0x0ff8; brctg r9,loop
+    run("mem", "e320 1000 0024 e330 1000 0004 b908 0023 4110 1008 a517 0ff8 a797 fff4", n);
 }

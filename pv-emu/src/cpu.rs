@@ -121,21 +121,35 @@ impl CpuState {
 
     /// The current addressing mode (an invalid EA/BA pair reads as 64-bit; loading such a
     /// PSW is a specification exception, so it never executes).
+    #[inline]
     pub fn amode(&self) -> AddressingMode {
         self.psw.addressing_mode().unwrap_or(AddressingMode::Bits64)
     }
 
     /// Wraps an address to the current addressing mode.
+    #[inline]
     pub fn wrap(&self, addr: u64) -> u64 {
-        addr & self.amode().address_mask()
+        // Same as `self.amode().address_mask()` (EA alone reads as 64-bit), without the
+        // intermediate `Option`: this runs several times per instruction.
+        let m = self.psw.mask;
+        let mask = if m & pv_core::psw::PSW_MASK_EA != 0 {
+            u64::MAX
+        } else if m & pv_core::psw::PSW_MASK_BA != 0 {
+            0x7fff_ffff
+        } else {
+            0x00ff_ffff
+        };
+        addr & mask
     }
 
     /// Bits 32-63 of a general register.
+    #[inline]
     pub fn gr32(&self, r: u8) -> u32 {
         self.gr[usize::from(r & 15)] as u32
     }
 
     /// Sets bits 32-63 of a general register, leaving bits 0-31 unchanged.
+    #[inline]
     pub fn set_gr32(&mut self, r: u8, v: u32) {
         let g = &mut self.gr[usize::from(r & 15)];
         *g = (*g & 0xffff_ffff_0000_0000) | u64::from(v);
@@ -153,16 +167,19 @@ impl CpuState {
     }
 
     /// A general register.
+    #[inline]
     pub fn g(&self, r: u8) -> u64 {
         self.gr[usize::from(r & 15)]
     }
 
     /// Sets a general register.
+    #[inline]
     pub fn set_g(&mut self, r: u8, v: u64) {
         self.gr[usize::from(r & 15)] = v;
     }
 
     /// Real-to-absolute translation by prefixing: real 0-8191 and the prefix area swap.
+    #[inline]
     pub fn prefixed(&self, real: u64) -> u64 {
         let p = u64::from(self.prefix) & 0x7fff_e000;
         if real < 0x2000 {

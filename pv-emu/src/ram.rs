@@ -39,6 +39,7 @@ impl Ram {
         &mut self.bytes
     }
 
+    #[inline]
     fn mark(&mut self, addr: u64, len: usize, bits: u8) {
         if len == 0 {
             return;
@@ -63,23 +64,40 @@ impl Ram {
     }
 }
 
+/// `dst.copy_from_slice(src)` with the operand sizes of single instructions spelled out,
+/// so that the compiler copies them inline instead of calling `memcpy`.
+#[inline]
+fn copy_small(dst: &mut [u8], src: &[u8]) {
+    match (dst, src) {
+        ([d], [s]) => *d = *s,
+        (d @ [_, _], s @ [_, _]) => d.copy_from_slice(s),
+        (d @ [_, _, _, _], s @ [_, _, _, _]) => d.copy_from_slice(s),
+        (d @ [_, _, _, _, _, _], s @ [_, _, _, _, _, _]) => d.copy_from_slice(s),
+        (d @ [_, _, _, _, _, _, _, _], s @ [_, _, _, _, _, _, _, _]) => d.copy_from_slice(s),
+        (d, s) => d.copy_from_slice(s),
+    }
+}
+
 impl Storage for Ram {
+    #[inline]
     fn size(&self) -> u64 {
         self.bytes.len() as u64
     }
 
+    #[inline]
     fn read(&mut self, addr: GuestAbs, buf: &mut [u8]) -> Result<(), StorageFault> {
         check_range(self.size(), addr, buf.len())?;
         let a = addr.get() as usize;
-        buf.copy_from_slice(&self.bytes[a..a + buf.len()]);
+        copy_small(buf, &self.bytes[a..a + buf.len()]);
         self.mark(addr.get(), buf.len(), SKEY_REF);
         Ok(())
     }
 
+    #[inline]
     fn write(&mut self, addr: GuestAbs, data: &[u8]) -> Result<(), StorageFault> {
         check_range(self.size(), addr, data.len())?;
         let a = addr.get() as usize;
-        self.bytes[a..a + data.len()].copy_from_slice(data);
+        copy_small(&mut self.bytes[a..a + data.len()], data);
         self.mark(addr.get(), data.len(), SKEY_REF | SKEY_CHANGE);
         Ok(())
     }
@@ -95,6 +113,7 @@ impl Storage for Ram {
         Ok(())
     }
 
+    #[inline]
     fn frame_generation(&self, addr: GuestAbs) -> Option<u64> {
         let g = self.gens.get((addr.get() / KEY_FRAME_SIZE) as usize)?;
         Some((u64::from(self.epoch) << 32) | u64::from(*g))

@@ -257,6 +257,7 @@ macro_rules! fields_impl {
 
         impl Insn {
             /// Calls the visitor method of this instruction's format.
+            #[inline]
             pub fn accept<V: Visitor + ?Sized>(&self, v: &mut V) -> V::Output {
                 match self.fields {
                     $(Fields::$f(x) => v.$m(self.op, x),)*
@@ -279,6 +280,9 @@ pub struct Insn {
 
 #[allow(clippy::len_without_is_empty)]
 impl Insn {
+    /// A placeholder (BCR 0,0) for empty cache slots.
+    pub(crate) const BLANK: Self = Self { op: Op::Bcr, fields: Fields::Rr(Rr { r1: 0, r2: 0 }) };
+
     /// Builds an instruction; `None` if `fields` is not of `op`'s format.
     pub fn new(op: Op, fields: Fields) -> Option<Self> {
         (fields.format() == op.format()).then_some(Self { op, fields })
@@ -296,6 +300,7 @@ impl Insn {
     }
 
     /// The length in bytes.
+    #[inline]
     pub fn len(&self) -> usize {
         self.op.format().len()
     }

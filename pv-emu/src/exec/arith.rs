@@ -89,6 +89,7 @@ impl Wid {
 }
 
 /// The ALU operation and second-operand shape of `op`, if it is one of this family.
+#[inline]
 pub fn alu_of(op: Op) -> Option<(Alu, Wid)> {
     use Alu::*;
     use Op::*;
@@ -203,6 +204,7 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
     }
 
     /// Performs `k` with first operand `a` and second operand `b`, writing R1.
+    #[inline]
     pub fn alu(&mut self, k: Alu, r1: u8, a: u64, b: u64) -> Step {
         let st = &mut self.cpu.state;
         let (a32, b32) = (a as u32, b as u32);

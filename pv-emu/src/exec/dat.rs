@@ -59,10 +59,12 @@ impl Tlb {
         self.entries.iter_mut().for_each(|e| *e = TlbEntry::default());
     }
 
+    #[inline]
     fn slot(va: u64) -> usize {
         ((va >> 12) as usize) % TLB_SIZE
     }
 
+    #[inline]
     fn lookup(&self, asce: u64, va: u64) -> Option<(u64, bool)> {
         let e = &self.entries[Self::slot(va)];
         (e.tag == (va & ORIGIN) | 1 && e.asce == asce).then_some((e.frame, e.protect))
@@ -81,6 +83,7 @@ fn teid(va: u64, asce_id: u64) -> u64 {
 impl<S: Storage + ?Sized> Exec<'_, S> {
     /// The effective ASCE and its identifier (0 primary, 2 secondary, 3 home); the
     /// access-register mode uses the primary ASCE (ALET translation is not modelled).
+    #[inline]
     fn asce(&self) -> (u64, u64) {
         let st = &self.cpu.state;
         match st.psw.asc() {
@@ -98,6 +101,7 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
     }
 
     /// Translates virtual address `va` to a real address for a fetch or a store.
+    #[inline]
     pub fn translate(&mut self, va: u64, store: bool) -> Result<u64, ProgramCheck> {
         let (asce, id) = self.asce();
         if let Some((frame, protect)) = self.cpu.tlb.lookup(asce, va) {
@@ -107,6 +111,18 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
             }
             return Ok(frame | (va & 0xfff));
         }
+        self.translate_walk(va, store, asce, id)
+    }
+
+    /// The table walk of [`Self::translate`] after a TLB miss.
+    #[inline(never)]
+    fn translate_walk(
+        &mut self,
+        va: u64,
+        store: bool,
+        asce: u64,
+        id: u64,
+    ) -> Result<u64, ProgramCheck> {
         if asce & ASCE_REAL != 0 {
             return Ok(va);
         }

@@ -80,6 +80,7 @@ pub fn cc_tm_si(v: u8, mask: u8) -> u8 {
 
 impl<S: Storage + ?Sized> Exec<'_, S> {
     /// The immediate-on-part family; `None` if `op` is not one of them.
+    #[inline]
     pub fn part_imm(&mut self, op: Op, r1: u8, imm: u64) -> Option<Step> {
         let (kind, shift, width) = part_of(op)?;
         let st = &mut self.cpu.state;

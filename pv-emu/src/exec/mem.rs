@@ -15,6 +15,7 @@ const PAGE: u64 = 4096;
 impl<S: Storage + ?Sized> Exec<'_, S> {
     /// The effective address `D(X,B)` wrapped to the addressing mode (register 0 as X or B
     /// means "none").
+    #[inline]
     pub fn ea(&self, x: u8, b: u8, d: i64) -> u64 {
         let st = &self.cpu.state;
         let mut a = d as u64;
@@ -28,6 +29,7 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
     }
 
     /// Logical to absolute for one byte address: DAT (when on), then prefixing.
+    #[inline]
     fn absolute(&mut self, logical: u64, store: bool) -> Result<u64, ProgramCheck> {
         let real =
             if self.cpu.state.psw.is_dat() { self.translate(logical, store)? } else { logical };
@@ -35,6 +37,7 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
     }
 
     /// Checks one page chunk of an access and returns its absolute address.
+    #[inline]
     fn check_chunk(&mut self, logical: u64, len: usize, store: bool) -> Result<u64, ProgramCheck> {
         let st = &self.cpu.state;
         if store && st.cr[0] & CR0_LOW_ADDRESS_PROTECTION != 0 && logical & !0x1000 < 512 {
@@ -110,11 +113,13 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
     }
 
     /// Whether `len` bytes at `addr` stay inside one page without wrapping.
+    #[inline]
     fn in_one_page(&self, addr: u64, len: usize) -> bool {
         (addr % PAGE) as usize + len <= PAGE as usize && self.cpu.state.wrap(addr) == addr
     }
 
     /// Reads `buf.len()` bytes at logical address `addr`.
+    #[inline]
     pub fn read(&mut self, addr: u64, buf: &mut [u8]) -> Step {
         let len = buf.len();
         if len > 0 && self.in_one_page(addr, len) {
@@ -125,6 +130,7 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
     }
 
     /// Writes `data` at logical address `addr`.
+    #[inline]
     pub fn write(&mut self, addr: u64, data: &[u8]) -> Step {
         let len = data.len();
         if len > 0 && self.in_one_page(addr, len) {
@@ -140,6 +146,7 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
     }
 
     /// Reads one byte.
+    #[inline]
     pub fn rd8(&mut self, addr: u64) -> Result<u8, ProgramCheck> {
         let mut b = [0u8; 1];
         self.read(addr, &mut b).map_err(unwrap_pgm)?;
@@ -147,6 +154,7 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
     }
 
     /// Reads a big-endian halfword.
+    #[inline]
     pub fn rd16(&mut self, addr: u64) -> Result<u16, ProgramCheck> {
         let mut b = [0u8; 2];
         self.read(addr, &mut b).map_err(unwrap_pgm)?;
@@ -154,6 +162,7 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
     }
 
     /// Reads a big-endian word.
+    #[inline]
     pub fn rd32(&mut self, addr: u64) -> Result<u32, ProgramCheck> {
         let mut b = [0u8; 4];
         self.read(addr, &mut b).map_err(unwrap_pgm)?;
@@ -161,6 +170,7 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
     }
 
     /// Reads a big-endian doubleword.
+    #[inline]
     pub fn rd64(&mut self, addr: u64) -> Result<u64, ProgramCheck> {
         let mut b = [0u8; 8];
         self.read(addr, &mut b).map_err(unwrap_pgm)?;
@@ -168,21 +178,25 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
     }
 
     /// Writes one byte.
+    #[inline]
     pub fn wr8(&mut self, addr: u64, v: u8) -> Step {
         self.write(addr, &[v])
     }
 
     /// Writes a big-endian halfword.
+    #[inline]
     pub fn wr16(&mut self, addr: u64, v: u16) -> Step {
         self.write(addr, &v.to_be_bytes())
     }
 
     /// Writes a big-endian word.
+    #[inline]
     pub fn wr32(&mut self, addr: u64, v: u32) -> Step {
         self.write(addr, &v.to_be_bytes())
     }
 
     /// Writes a big-endian doubleword.
+    #[inline]
     pub fn wr64(&mut self, addr: u64, v: u64) -> Step {
         self.write(addr, &v.to_be_bytes())
     }

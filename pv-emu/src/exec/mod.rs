@@ -197,6 +197,7 @@ impl Cpu {
     }
 
     /// [`Cpu::step`] with a [`Tracer`].
+    #[inline]
     pub fn step_traced<S: Storage + ?Sized, T: Tracer + ?Sized>(
         &mut self,
         mem: &mut S,
@@ -224,27 +225,32 @@ impl Cpu {
         let addr = self.state.psw.addr;
         let mut buf = [0u8; 6];
         let mut ex = Exec { cpu: self, mem, addr, len: 2, executed: None };
-        let fetched = ex.fetch_insn(addr, &mut buf);
-        let decoded = fetched.and_then(|insn| {
-            // The PSW is updated before execution: suppressed and completed conditions
-            // report the next instruction; nullifying ones are rewound on delivery.
-            let next = ex.cpu.state.wrap(addr.wrapping_add(u64::from(ex.len)));
-            ex.cpu.state.psw.addr = next;
-            insn.ok_or(Event::Program(ProgramCheck::new(PgmCode::Operation)))
-        });
-        let res = decoded.and_then(|insn| {
-            tracer.instruction(addr, &insn);
-            insn.accept(&mut ex).map_err(|e| match e {
-                Event::Intercept => {
-                    Event::Program(ProgramCheck::intercepted(ex.executed.unwrap_or(insn)))
+        let res = match ex.fetch_insn(addr, &mut buf) {
+            Err(e) => Err(e),
+            Ok(decoded) => {
+                // The PSW is updated before execution: suppressed and completed conditions
+                // report the next instruction; nullifying ones are rewound on delivery.
+                let next = ex.cpu.state.wrap(addr.wrapping_add(u64::from(ex.len)));
+                ex.cpu.state.psw.addr = next;
+                match decoded {
+                    None => Err(Event::Program(ProgramCheck::new(PgmCode::Operation))),
+                    Some(insn) => {
+                        tracer.instruction(addr, &insn);
+                        match insn.accept(&mut ex) {
+                            Ok(()) => Ok(()),
+                            Err(Event::Intercept) => Err(Event::Program(
+                                ProgramCheck::intercepted(ex.executed.unwrap_or(insn)),
+                            )),
+                            Err(e) => Err(e),
+                        }
+                    }
                 }
-                e => e,
-            })
-        });
+            }
+        };
         let len = ex.len;
         self.executed += 1;
         match res {
-            Ok(()) => {}
+            Ok(()) => return self.wait_outcome(),
             Err(Event::Program(p)) => {
                 if let Some(insn) = p.intercepted {
                     return Some(Exit::Instruction { insn, addr });

@@ -14,6 +14,7 @@ fn unimplemented() -> Step {
 
 impl<M: Storage + ?Sized> Exec<'_, M> {
     /// Fetches a second operand of shape `w` from storage.
+    #[inline]
     pub(super) fn mem_operand(&mut self, w: Wid, addr: u64) -> Result<u64, Event> {
         let raw = match w.bytes() {
             1 => u64::from(self.rd8(addr)?),
@@ -25,6 +26,7 @@ impl<M: Storage + ?Sized> Exec<'_, M> {
     }
 
     /// RX/RXY/RIL-relative storage-operand instructions common to both formats.
+    #[inline]
     pub(super) fn storage_rx(&mut self, op: Op, r1: u8, addr: u64) -> Step {
         use Op::*;
         if let Some((k, w)) = alu_of(op) {
@@ -89,6 +91,7 @@ impl<M: Storage + ?Sized> Exec<'_, M> {
     }
 
     /// Register-register instructions common to RR and RRE.
+    #[inline]
     pub(super) fn reg_reg(&mut self, op: Op, r1: u8, r2: u8) -> Step {
         use Op::*;
         if let Some((k, w)) = alu_of(op) {
