@@ -214,3 +214,28 @@ fn rebuilt_guests_have_the_committed_bytes() {
         assert_eq!(committed, rebuilt, "{name}: rebuild the guests with `make -C guests/machine`");
     }
 }
+
+#[test]
+fn rebuilt_bench_guests_have_the_committed_bytes() {
+    if !tools_or_skip(
+        "rebuilt_bench_guests_have_the_committed_bytes",
+        &["make", "s390x-linux-gnu-gcc"],
+    ) {
+        return;
+    }
+    let dir = guests().parent().unwrap().join("bench");
+    let out = tempfile::tempdir().unwrap();
+    let status = Command::new("make")
+        .arg("-C")
+        .arg(&dir)
+        .arg(format!("OUT={}", out.path().display()))
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "make failed");
+    for name in ["loop", "sieve"] {
+        let committed = load_bytes(&dir.join(format!("{name}.elf")));
+        let rebuilt = load_bytes(&out.path().join(format!("{name}.elf")));
+        assert_eq!(committed, rebuilt, "{name}: rebuild with `make -C guests/bench`");
+    }
+}
