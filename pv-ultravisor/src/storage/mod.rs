@@ -169,11 +169,14 @@ impl MachineStorage {
         self.pages.get(&frame_of(addr)).cloned().unwrap_or_else(|| Box::new([0; PAGE_SIZE]))
     }
 
-    /// Firmware: replaces the page at `addr`.
+    /// Firmware: replaces the page at `addr` (reusing the frame's allocation when it has
+    /// one: Unpack, import and export rewrite pages that are already backed).
     pub(crate) fn set_page(&mut self, addr: u64, page: &Page) {
         let f = frame_of(addr);
         if page.iter().all(|&b| b == 0) {
             self.pages.remove(&f);
+        } else if let Some(p) = self.pages.get_mut(&f) {
+            p.copy_from_slice(page);
         } else {
             self.pages.insert(f, Box::new(*page));
         }
