@@ -315,3 +315,26 @@ fn host_key_documents_are_verified_against_the_chain() {
     ]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn at_most_95_host_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let (k, h) = (asset("inputs/kernel.bin"), asset("keys/host.crt"));
+    let run = |n: usize| {
+        let img = s(&dir.path().join(format!("k{n}.se")));
+        let mut args = vec!["image", "create", "-i", &k, "--no-verify", "--no-component-check"];
+        for _ in 0..n {
+            args.extend_from_slice(&["-k", &h]);
+        }
+        args.extend_from_slice(&["-o", &img]);
+        (pvsim(&args), img)
+    };
+    let (ok, img) = run(95);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(std::path::Path::new(&img).exists());
+    // pvimg: the 96th key fails with "Invalid Secure Execution header".
+    let (bad, img) = run(96);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("Invalid Secure Execution header"));
+    assert!(!std::path::Path::new(&img).exists());
+}
