@@ -27,6 +27,45 @@ pub fn open(
     cipher.decrypt_inout_detached(&Nonce::from(*nonce), aad, buf.into(), &Tag::from(*tag))
 }
 
+/// An AES-256-GCM key with its expanded key schedule and GHASH key, for callers that use
+/// one key many times (the ultravisor's export key, uv-spec.md §3.5): the schedule is
+/// computed once. The key material is zeroized on drop (aes-gcm's `zeroize` feature).
+#[derive(Clone)]
+pub struct GcmKey(Aes256Gcm);
+
+impl core::fmt::Debug for GcmKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("GcmKey(<redacted>)")
+    }
+}
+
+impl GcmKey {
+    /// Expands `key`.
+    pub fn new(key: &[u8; 32]) -> Self {
+        Self(Aes256Gcm::new(key.into()))
+    }
+
+    /// [`seal`] with this key.
+    pub fn seal(&self, nonce: &[u8; 12], aad: &[u8], buf: &mut [u8]) -> [u8; 16] {
+        self.0
+            .encrypt_inout_detached(&Nonce::from(*nonce), aad, buf.into())
+            // Only fails for messages longer than GCM's 64 GiB limit.
+            .unwrap_or_default()
+            .into()
+    }
+
+    /// [`open`] with this key.
+    pub fn open(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &[u8; 16],
+    ) -> Result<(), aes_gcm::Error> {
+        self.0.decrypt_inout_detached(&Nonce::from(*nonce), aad, buf.into(), &Tag::from(*tag))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,5 +83,19 @@ mod tests {
         assert!(open(&key, &nonce, b"aaD", &mut buf.clone(), &tag).is_err());
         open(&key, &nonce, b"aad", &mut buf, &tag).unwrap();
         assert_eq!(&buf, b"hello world, sixteen+");
+    }
+
+    #[test]
+    fn keyed_equals_one_shot() {
+        let (key, nonce) = ([9u8; 32], [3u8; 12]);
+        let k = GcmKey::new(&key);
+        let mut a = [0x5au8; 100];
+        let mut b = a;
+        let ta = k.seal(&nonce, b"x", &mut a);
+        assert_eq!((ta, a), (seal(&key, &nonce, b"x", &mut b), b));
+        assert!(k.open(&nonce, b"y", &mut a.clone(), &ta).is_err());
+        k.open(&nonce, b"x", &mut a, &ta).unwrap();
+        assert_eq!(a, [0x5a; 100]);
+        assert_eq!(alloc::format!("{k:?}"), "GcmKey(<redacted>)");
     }
 }

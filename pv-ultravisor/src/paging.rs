@@ -12,7 +12,7 @@
 
 use alloc::collections::BTreeMap;
 
-use pv_header::gcm;
+use pv_header::gcm::GcmKey;
 use pv_header::secret::Secret;
 
 use crate::entropy::{Draw, UvEntropy};
@@ -34,7 +34,8 @@ pub struct ExportRecord {
 /// A configuration's paging state.
 #[derive(Debug, Default)]
 pub struct Paging {
-    key: Option<Secret<32>>,
+    /// The export key, expanded once (drawn on the first export).
+    key: Option<GcmKey>,
     counter: u64,
     records: BTreeMap<u64, ExportRecord>,
 }
@@ -71,11 +72,11 @@ impl Paging {
         let key = self.key.get_or_insert_with(|| {
             let mut k = Secret::new([0; 32]);
             entropy.fill(Draw::ExportKey, k.expose_mut());
-            k
+            GcmKey::new(k.expose())
         });
         self.counter += 1;
         let counter = self.counter;
-        let tag = gcm::seal(key.expose(), &nonce(counter), &aad(cuid, gaddr, counter), page);
+        let tag = key.seal(&nonce(counter), &aad(cuid, gaddr, counter), page);
         self.records.insert(gaddr, ExportRecord { counter, tag, shared });
     }
 
@@ -98,8 +99,7 @@ impl Paging {
         };
         let key = self.key.as_ref().ok_or(IntegrityError)?;
         let a = aad(cuid, gaddr, rec.counter);
-        gcm::open(key.expose(), &nonce(rec.counter), &a, page, &rec.tag)
-            .map_err(|_| IntegrityError)?;
+        key.open(&nonce(rec.counter), &a, page, &rec.tag).map_err(|_| IntegrityError)?;
         self.records.remove(&gaddr);
         Ok(Some(rec.shared))
     }

@@ -92,6 +92,16 @@ impl ListDigests {
         self.tld.update(tweak.to_be_bytes());
         self.nep += 1;
     }
+
+    /// The final digests, with `pld` computed elsewhere.
+    pub(crate) fn finish(self, pld: [u8; 64]) -> ComponentDigests {
+        ComponentDigests {
+            pld,
+            ald: self.ald.finalize().into(),
+            tld: self.tld.finalize().into(),
+            nep: self.nep,
+        }
+    }
 }
 
 impl DigestState {
@@ -109,12 +119,7 @@ impl DigestState {
 
     /// The final digests.
     pub(crate) fn finish(self) -> ComponentDigests {
-        ComponentDigests {
-            pld: self.pld.finalize().into(),
-            ald: self.list.ald.finalize().into(),
-            tld: self.list.tld.finalize().into(),
-            nep: self.list.nep,
-        }
+        self.list.finish(self.pld.finalize().into())
     }
 }
 

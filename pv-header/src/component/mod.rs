@@ -10,7 +10,7 @@
 //! - `pipeline` (feature `std`) — the same preparation with encryption on a second thread,
 //!   so throughput approaches one SHA-512 stream ([`PipelineConfig`]);
 //! - [`unpack`] — the ultravisor side ([`Unpacker`]): decrypt pages in place and recompute
-//!   the digests;
+//!   the digests (with feature `std`, the page digest optionally on a worker thread);
 //! - [`cmdline`] — the NUL-terminated command-line component.
 //!
 //! # Example
@@ -47,6 +47,8 @@ pub mod cmdline;
 pub mod digest;
 #[cfg(feature = "std")]
 mod pipeline;
+#[cfg(feature = "std")]
+mod pld_thread;
 pub mod prepare;
 pub mod tweak;
 pub mod unpack;

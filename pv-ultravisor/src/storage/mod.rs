@@ -164,13 +164,8 @@ impl MachineStorage {
         Ok(())
     }
 
-    /// Firmware: a copy of the page at `addr` (page aligned, inside storage).
-    pub(crate) fn page(&self, addr: u64) -> Box<Page> {
-        self.pages.get(&frame_of(addr)).cloned().unwrap_or_else(|| Box::new([0; PAGE_SIZE]))
-    }
-
-    /// Firmware: replaces the page at `addr` (reusing the frame's allocation when it has
-    /// one: Unpack, import and export rewrite pages that are already backed).
+    /// Replaces the page at `addr`; an all-zero page takes no memory.
+    #[cfg(test)]
     pub(crate) fn set_page(&mut self, addr: u64, page: &Page) {
         let f = frame_of(addr);
         if page.iter().all(|&b| b == 0) {
@@ -180,6 +175,13 @@ impl MachineStorage {
         } else {
             self.pages.insert(f, Box::new(*page));
         }
+    }
+
+    /// Firmware: the page at `addr` (page aligned, inside storage) to change in place,
+    /// backed by a zero frame first if it had none (Unpack, import and export rewrite
+    /// whole pages; working in place saves two copies per call).
+    pub(crate) fn page_mut(&mut self, addr: u64) -> &mut Page {
+        self.pages.entry(frame_of(addr)).or_insert_with(|| Box::new([0; PAGE_SIZE]))
     }
 
     /// Firmware: zeroes the page at `addr` (and its storage key).
@@ -265,11 +267,15 @@ mod tests {
         let mut m = MachineStorage::new(1 << 40);
         m.write(GuestAbs(1 << 39), &[0; 8192]).unwrap();
         assert!(m.pages.is_empty());
-        let mut p = *m.page(0);
+        let mut p = [0u8; PAGE_SIZE];
         p[0] = 1;
         m.set_page(0, &p);
         assert!(!m.page_is_zero_unchecked(0));
         m.set_page(0, &[0; PAGE_SIZE]);
         assert!(m.page_is_zero_unchecked(0));
+        m.page_mut(4096)[7] = 9;
+        let mut b = [0u8; 8];
+        m.read_raw(4096, &mut b).unwrap();
+        assert_eq!(b, [0, 0, 0, 0, 0, 0, 0, 9]);
     }
 }

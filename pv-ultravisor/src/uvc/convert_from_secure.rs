@@ -36,10 +36,8 @@ pub(crate) fn convert_from_secure(uv: &mut Ultravisor, call: &mut Call) -> Resul
     };
     let gaddr = c.guest_addr(h).ok_or(Error::Inconsistent { what: "secure page outside MSL" })?;
     let shared = !matches!(state, PageState::Secure { .. });
-    let mut page = uv.mem.page(h);
     let cuid = c.cuid;
-    c.paging.export(uv.entropy.as_mut(), &cuid, gaddr, &mut page, shared);
-    uv.mem.set_page(h, &page);
+    c.paging.export(uv.entropy.as_mut(), &cuid, gaddr, uv.mem.page_mut(h), shared);
     uv.mem.transition(h, PageEvent::Export)?;
     Ok(Response::OK)
 }

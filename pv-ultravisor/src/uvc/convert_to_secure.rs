@@ -9,7 +9,7 @@ use pv_core::uvc::uvcb::CtsUvcb;
 
 use super::page_of;
 use crate::dispatch::{Call, Response};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::storage::{PageEvent, PageState};
 use crate::ultravisor::Ultravisor;
 
@@ -34,15 +34,13 @@ pub(crate) fn convert_to_secure(uv: &mut Ultravisor, call: &mut Call) -> Result<
         // 0x0105 [inferred]: a private page of another configuration, or UV storage.
         _ => return Ok(Response::rc(e::OTHER_OWNER)),
     };
-    let mut page = uv.mem.page(h);
-    let restored = uv.config_mut(config)?.paging.import(&cuid, gaddr, &mut page);
+    let c = uv.configs.get_mut(&config).ok_or(Error::Inconsistent { what: "import owner" })?;
+    // Decrypted in place; on an integrity failure the page is left unchanged.
+    let restored = c.paging.import(&cuid, gaddr, uv.mem.page_mut(h));
     let shared = match restored {
         // 0x0107 [inferred]: the exported page was modified, moved or replayed.
         Err(_) => return Ok(Response::rc(e::INTEGRITY)),
-        Ok(Some(shared)) => {
-            uv.mem.set_page(h, &page);
-            shared
-        }
+        Ok(Some(shared)) => shared,
         // First import: a zero page (uv-spec.md §11.16).
         Ok(None) => {
             uv.mem.zero_page(h);

@@ -66,6 +66,9 @@ pub(crate) fn set_params(uv: &mut Ultravisor, call: &mut Call) -> Result<Respons
                 (Some(k), Encryption::Enabled) => Unpacker::new(k, Encryption::Enabled),
                 _ => Unpacker::plaintext(),
             };
+            // PLD, the one SHA-512 stream bounding unpack, runs on a second core.
+            #[cfg(feature = "std")]
+            let unpacker = unpacker.digest_on_thread();
             let c = uv.config_mut(handle)?;
             c.image = Some(image);
             c.unpacker = Some(unpacker);

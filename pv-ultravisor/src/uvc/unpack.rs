@@ -38,16 +38,15 @@ pub(crate) fn unpack(uv: &mut Ultravisor, call: &mut Call) -> Result<Response> {
         // 0x0104: the page is already secure; for Unpack this is a failure.
         _ => return Ok(Response::rc(e::ALREADY_SECURE)),
     }
-    let mut page = uv.mem.page(h);
     let tweak = Tweak::new(TweakPrefix(u.tweak0), u.tweak1);
-    let c = uv.config_mut(handle)?;
+    let c = uv.configs.get_mut(&handle).ok_or(Error::Inconsistent { what: "unpack owner" })?;
     let unpacker = c.unpacker.as_mut().ok_or(Error::Inconsistent { what: "unpacker" })?;
+    // Decrypted in place in the frame.
     unpacker
-        .unpack_page(GuestAbs(u.gaddr), tweak, &mut page)
+        .unpack_page(GuestAbs(u.gaddr), tweak, uv.mem.page_mut(h))
         .map_err(|_| Error::Inconsistent { what: "unpack of an aligned page" })?;
     c.paging.forget(u.gaddr);
     c.advance(ConfigEvent::PageUnpacked);
-    uv.mem.set_page(h, &page);
     uv.mem.transition(h, PageEvent::Import(handle))?;
     Ok(Response::OK)
 }

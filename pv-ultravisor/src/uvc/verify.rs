@@ -19,7 +19,7 @@ pub(crate) fn verify(uv: &mut Ultravisor, call: &mut Call) -> Result<Response> {
     if !matches!(c.state, ConfigState::HeaderSet | ConfigState::Unpacking) {
         return Ok(Response::rc(rc::INV_STATE));
     }
-    let (Some(image), Some(unpacker)) = (&c.image, &c.unpacker) else {
+    let (Some(image), Some(unpacker)) = (&c.image, &mut c.unpacker) else {
         return Err(Error::Inconsistent { what: "header state without header" });
     };
     // 0x0102 with rrc 0x1a / 0x1b / 0x1c / 0x1d: a digest or the page count differs.
