@@ -68,6 +68,9 @@ pub enum CliError {
     /// `pvsim run`: the machine could not be built or the program not loaded.
     #[error(transparent)]
     Machine(#[from] pv_hypervisor::Error),
+    /// Writing to standard output failed (a closed pipe ends the command quietly).
+    #[error("standard output: {0}")]
+    Stdout(std::io::Error),
     /// `pvsim run`: the guest did not end successfully.
     #[error("{0}")]
     Guest(crate::cmd::run::GuestFailure),
@@ -87,5 +90,11 @@ impl CliError {
             Self::Guest(g) => g.exit_code(),
             _ => 1,
         }
+    }
+
+    /// Whether the error is standard output's reader having gone away (`pvsim … | head`):
+    /// the command then ends with status 1 without a message, like a tool killed by SIGPIPE.
+    pub fn is_closed_pipe(&self) -> bool {
+        matches!(self, Self::Stdout(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
     }
 }

@@ -6,6 +6,7 @@ mod cli;
 mod cmd;
 mod error;
 mod files;
+mod out;
 
 use std::process::ExitCode;
 
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
     };
     match cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is_closed_pipe() => ExitCode::from(e.exit_code()),
         Err(e) => {
             // Every message already includes its cause.
             eprintln!("error: {e}");

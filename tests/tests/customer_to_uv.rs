@@ -1,13 +1,17 @@
 //! The main flow, as far as it exists today: a customer verifies the host-key documents
-//! against IBM's (test) chain, builds an SE image for them, and the ultravisor side opens
-//! the header with a host private key, unpacks and verifies every page, and answers an
-//! attestation request for that image that the customer then verifies.
+//! against IBM's (test) chain and builds an SE image for them; each host's ultravisor
+//! (pv-ultravisor, driven through architected UVCB bytes as KVM drives it) creates a
+//! secure configuration, opens the header with its private key, unpacks and verifies
+//! every page; the guest asks it for an attestation measurement that the customer then
+//! verifies. Tampered or reordered pages fail Verify with the spec's reason codes.
 
 use std::io::Cursor;
 use std::time::{Duration, SystemTime};
 
-use pv_core::{GuestAbs, Psw};
-use pv_header::component::{Encryption, Tweak, TweakPrefix, Unpacker, XtsKey};
+use pv_core::uvc::guest::AttestUvcb;
+use pv_core::uvc::uvcb::{CgcUvcb, CscUvcb, CtsUvcb, InitUvcb, SscUvcb, UnpackUvcb};
+use pv_core::uvc::{Ultravisor as _, UvcCmd, UvcInstr, UvcOutcome, Uvcb, call, call_nodata, rc};
+use pv_core::{GuestAbs, Psw, Storage as _, StorageFault};
 use pv_header::ecc::CustomerKey;
 use pv_header::hdr::SeHdrBuilder;
 use pv_header::hkd::{CertVerifier, HkdVerifier, HostKeyDocument, VerifyOptions};
@@ -16,6 +20,7 @@ use pv_header::request::{
     AttestationFlags, AttestationRequest, BootHdrTags, RequestKeys, RequestOpener,
 };
 use pv_ipl::image::{CreateOptions, ImageInfo, ImageInputs, create_image};
+use pv_ultravisor::{GuestUvcOutcome, MachineGeneration, MachineSpec, Ultravisor};
 
 fn asset(name: &str) -> Vec<u8> {
     let p = format!("{}/assets/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -63,28 +68,118 @@ fn build_image(hkds: &[HostKeyDocument], seed: &[u8]) -> Vec<u8> {
     out.into_inner()
 }
 
-/// The ultravisor's Unpack + Verify over the image in storage; returns the plaintext of
-/// each component.
-fn uv_unpack(image: &[u8], host: &CustomerKey) -> pv_header::Result<Vec<Vec<u8>>> {
-    let info = ImageInfo::from_bytes(image).expect("image");
-    let hdr = info.header.open_with_host_key(host)?;
-    let key = XtsKey::new(hdr.secrets().xts_key().clone())?;
-    let mut u = Unpacker::new(&key, Encryption::from_pcf(info.header.pcf().bits()));
-    let mut out = Vec::new();
+/// Host storage layout of the flow (absolute addresses; the machine has 8 GiB, sparse).
+const UVCB: u64 = 0x1_0000;
+const SCA: u64 = 0x2_0000;
+const SIE: u64 = 0x3_0000;
+const HDR_AT: u64 = 0x8_0000;
+const UV_BASE: u64 = 2 << 30;
+const MSO: u64 = 4 << 30;
+const MSL: u64 = 64 << 20;
+const CONF_BASE: u64 = 6 << 30;
+const CONF_VAR: u64 = (6 << 30) + (256 << 20);
+const CPU_STOR: u64 = 7 << 30;
+/// Guest pages the attestation call uses (imported after Verify).
+const ARCB_AT: u64 = 0x300_0000;
+const MEAS_AT: u64 = 0x300_1000;
+const ADD_AT: u64 = 0x300_2000;
+const GUEST_UVCB: u64 = 0x300_3000;
+const OK: Option<(u16, u16)> = Some((rc::EXECUTED, 0));
+
+/// A host with the image `image` loaded into a secure configuration of an ultravisor
+/// that holds the private key `key`, as KVM and QEMU drive the UV (uv-spec.md §3.2):
+/// Initialize, Create Configuration and CPU, Set Secure Configuration Parameters with
+/// the image's header, Unpack for every secured page, Verify.
+struct Booted {
+    uv: Ultravisor,
+    cfg: u64,
+    cpu: u64,
+    info: ImageInfo,
+}
+
+/// Boots `image` on a machine holding the host key `key` (`None`: the preset's own key
+/// pair, which no image of this test has a slot for); the first failing call and its
+/// rc/rrc otherwise.
+fn boot(image: &[u8], key: Option<&str>) -> Result<Booted, (UvcCmd, Option<(u16, u16)>)> {
+    let spec = MachineSpec::preset(MachineGeneration::Z16);
+    let mut uv = Ultravisor::new(match key {
+        Some(k) => spec.with_host_key(host_key(k)),
+        None => spec,
+    });
+    let check =
+        |cmd: UvcCmd, o: UvcOutcome| if o.rc_rrc() == OK { Ok(()) } else { Err((cmd, o.rc_rrc())) };
+    let init = InitUvcb { stor_origin: UV_BASE, stor_len: uv.spec().limits.uv_base_stor_len };
+    check(UvcCmd::Init, call(&mut uv, UVCB, &init).unwrap().0)?;
+    let cgc = CgcUvcb {
+        guest_handle: 0,
+        conf_base_stor_origin: CONF_BASE,
+        conf_virt_stor_origin: CONF_VAR,
+        flags: 0,
+        guest_stor_origin: MSO,
+        guest_stor_len: MSL,
+        guest_sca: SCA,
+        guest_asce: 0x100_0000 | 0x100 | 0x3,
+    };
+    let (o, cgc) = call(&mut uv, UVCB, &cgc).unwrap();
+    check(UvcCmd::CreateConfig, o)?;
+    let cfg = cgc.guest_handle;
+    let csc = CscUvcb {
+        cpu_handle: 0,
+        guest_handle: cfg,
+        stor_origin: CPU_STOR,
+        num: 0,
+        state_origin: SIE,
+    };
+    let (o, csc) = call(&mut uv, UVCB, &csc).unwrap();
+    check(UvcCmd::CreateCpu, o)?;
+    // The loader placed the image at guest absolute 0.
+    uv.host_storage().write(GuestAbs(MSO), image).unwrap();
+    let info = ImageInfo::from_bytes(image).unwrap();
+    let hdr = &image[info.header_offset as usize..][..info.header.sehs() as usize];
+    uv.host_storage().write(GuestAbs(HDR_AT), hdr).unwrap();
+    let ssc =
+        SscUvcb { guest_handle: cfg, sec_header_origin: HDR_AT, sec_header_len: hdr.len() as u32 };
+    check(UvcCmd::SetParams, call(&mut uv, UVCB, &ssc).unwrap().0)?;
     for c in info.components() {
-        let mut plain = Vec::new();
-        for i in 0..c.len / 4096 {
-            let at = (c.addr + i * 4096) as usize;
-            let mut page = [0u8; 4096];
-            page.copy_from_slice(&image[at..at + 4096]);
-            let tweak = Tweak::new(TweakPrefix(c.tweak_prefix), i * 4096);
-            u.unpack_page(GuestAbs(c.addr + i * 4096), tweak, &mut page)?;
-            plain.extend_from_slice(&page);
+        for off in (0..c.len).step_by(4096) {
+            let u = UnpackUvcb {
+                guest_handle: cfg,
+                gaddr: c.addr + off,
+                tweak0: c.tweak_prefix,
+                tweak1: off,
+            };
+            check(UvcCmd::Unpack, call(&mut uv, UVCB, &u).unwrap().0)?;
         }
-        out.push(plain);
     }
-    u.verify(&info.header.digests())?;
-    Ok(out)
+    check(UvcCmd::Verify, call_nodata(&mut uv, UVCB, UvcCmd::Verify, cfg).unwrap())?;
+    Ok(Booted { uv, cfg, cpu: csc.cpu_handle, info })
+}
+
+impl Booted {
+    /// The guest's view of its storage (the host's view of these pages faults).
+    fn guest_read(&mut self, g: u64, len: usize) -> Vec<u8> {
+        let mut v = vec![0u8; len];
+        self.uv.guest_storage(self.cpu).unwrap().read(GuestAbs(g), &mut v).unwrap();
+        v
+    }
+
+    /// The plaintext of every component, as the guest sees it.
+    fn components(&mut self) -> Vec<Vec<u8>> {
+        let list: Vec<(u64, u64)> =
+            self.info.components().iter().map(|c| (c.addr, c.len)).collect();
+        list.into_iter().map(|(a, l)| self.guest_read(a, l as usize)).collect()
+    }
+
+    /// A guest UVC with the UVCB at [`GUEST_UVCB`] (a secure page).
+    fn guest_call<T: Uvcb>(&mut self, u: &T) -> (GuestUvcOutcome, T) {
+        let image = u.to_image();
+        let mut view = self.uv.guest_storage(self.cpu).unwrap();
+        view.write(GuestAbs(GUEST_UVCB), &image[..T::LEN]).unwrap();
+        let out = self.uv.guest_uvc(self.cpu, UvcInstr::at(GUEST_UVCB)).unwrap();
+        let mut back = vec![0u8; T::LEN];
+        self.uv.guest_storage(self.cpu).unwrap().read(GuestAbs(GUEST_UVCB), &mut back).unwrap();
+        (out, T::decode(&back))
+    }
 }
 
 #[test]
@@ -103,9 +198,10 @@ fn verified_hkds_to_image_to_unpack_to_attestation() {
     assert!(v.verify(&revoked).is_err());
 
     let image = build_image(&hkds, b"flow");
-    // Each host can unpack; the plaintext is the customer's input.
+    // Each host's ultravisor boots it; the guest sees the customer's input.
     for key in ["host.key", "host2.key"] {
-        let comps = uv_unpack(&image, &host_key(key)).unwrap();
+        let mut b = boot(&image, Some(key)).unwrap_or_else(|e| panic!("{key}: {e:?}"));
+        let comps = b.components();
         let kernel = asset("kernel.bin");
         assert_eq!(&comps[0][..kernel.len()], &kernel[..], "{key}");
         assert!(comps[0][kernel.len()..].iter().all(|&b| b == 0));
@@ -113,20 +209,31 @@ fn verified_hkds_to_image_to_unpack_to_attestation() {
         let parm = asset("parmline.txt");
         assert_eq!(&comps[2][..parm.len()], &parm[..]);
         assert_eq!(comps[2][parm.len()], 0, "the command line gets its NUL");
+        // The host sees none of it.
+        let kaddr = b.info.components()[0].addr;
+        let mut buf = [0u8; 16];
+        let r = b.uv.host_storage().read(GuestAbs(MSO + kaddr), &mut buf);
+        assert!(matches!(r, Err(StorageFault::SecureStorageAccess { .. })), "{r:?}");
     }
+    // A machine whose key has no slot in the header refuses it (se-format.md §6.4).
+    let (cmd, _) = boot(&image, None).err().expect("no key slot for this host");
+    assert_eq!(cmd, UvcCmd::SetParams);
 
-    // Any single flipped byte in a component, or a moved page, makes Verify fail.
+    // Any single flipped byte in a component, or a moved page, makes Verify fail with
+    // the reason the spec gives (PLD for content, PLD for a swap of two pages' bytes).
     let info = ImageInfo::from_bytes(&image).unwrap();
     let first = info.components()[0].addr as usize;
     let mut bad = image.clone();
     bad[first + 5000] ^= 0x80;
-    assert!(uv_unpack(&bad, &host_key("host.key")).is_err());
+    let e = boot(&bad, Some("host.key")).err().expect("tampered page accepted");
+    assert_eq!(e, (UvcCmd::Verify, Some((0x0102, 0x1b))));
     let mut swapped = image.clone();
     let (a, b) = (first, first + 4096);
     let page_a = image[a..a + 4096].to_vec();
     swapped.copy_within(b..b + 4096, a);
     swapped[b..b + 4096].copy_from_slice(&page_a);
-    assert!(uv_unpack(&swapped, &host_key("host.key")).is_err());
+    let e = boot(&swapped, Some("host.key")).err().expect("swapped pages accepted");
+    assert_eq!(e, (UvcCmd::Verify, Some((0x0102, 0x1b))));
 
     // Attestation: the customer asks host 1 for a measurement of this image...
     let mut rng = CounterRandom::new(b"attest");
@@ -134,26 +241,43 @@ fn verified_hkds_to_image_to_unpack_to_attestation() {
     let req = AttestationRequest::new(flags, &mut rng).unwrap();
     let keys = RequestKeys::generate(&mut rng).unwrap();
     let arcb = req.seal(&[*hkds[0].public_key()], &keys).unwrap();
-    // ... the ultravisor of host 1 opens it and measures the running image ...
-    let host = host_key("host.key");
-    let opened = AttestationRequest::open(&arcb, &RequestOpener::HostKey(&host)).unwrap();
+    // ... the guest running on host 1 passes it to its ultravisor ...
+    let mut b = boot(&image, Some("host.key")).unwrap();
+    for g in [ARCB_AT, MEAS_AT, ADD_AT, GUEST_UVCB] {
+        let u = CtsUvcb { guest_handle: b.cfg, gaddr: g };
+        assert_eq!(call(&mut b.uv, UVCB, &u).unwrap().0.rc_rrc(), OK, "import {g:#x}");
+    }
+    b.uv.guest_storage(b.cpu).unwrap().write(GuestAbs(ARCB_AT), &arcb).unwrap();
+    let user = b"guest says hi";
+    let mut u = AttestUvcb {
+        arcb_addr: ARCB_AT,
+        user_data_len: user.len() as u16,
+        meas_len: 64,
+        meas_addr: MEAS_AT,
+        add_data_len: 64,
+        add_data_addr: ADD_AT,
+        ..Default::default()
+    };
+    u.user_data[..user.len()].copy_from_slice(user);
+    let (out, back) = b.guest_call(&u);
+    assert!(matches!(out, GuestUvcOutcome::Done(o) if o.rc_rrc() == OK), "{out:?}");
+    let m = b.guest_read(MEAS_AT, 64);
+    let additional = b.guest_read(ADD_AT, flags.additional_size());
+    assert_eq!(additional, hkds[0].phkh(), "IMAGE_PHKH: the host key that opened the header");
+    // ... and the customer, holding the arpk, verifies it against the image it built.
     let tags = BootHdrTags::new(
         *info.header.pld(),
         *info.header.ald(),
         *info.header.tld(),
         *info.header.tag(),
     );
-    let cuid = [0x5a; 16];
-    let image_phkh = hkds[0].phkh();
-    let m = opened.measure(&tags, &cuid, b"guest says hi", &image_phkh).unwrap();
-    // ... and the customer, holding the arpk, verifies it.
     let mine = AttestationRequest::open(
         &arcb,
         &RequestOpener::Customer { customer: keys.customer(), host: hkds[0].public_key() },
     )
     .unwrap();
-    mine.verify(&tags, &cuid, b"guest says hi", &image_phkh, &m).unwrap();
-    assert!(mine.verify(&tags, &cuid, b"guest says ho", &image_phkh, &m).is_err());
+    mine.verify(&tags, &back.config_uid, user, &additional, &m).unwrap();
+    assert!(mine.verify(&tags, &back.config_uid, b"guest says ho", &additional, &m).is_err());
     // Host 2's key cannot open a request made for host 1.
     assert!(
         AttestationRequest::open(&arcb, &RequestOpener::HostKey(&host_key("host2.key"))).is_err()

@@ -87,7 +87,7 @@ pub fn cmdline_component(raw: Vec<u8>, max: Option<u64>) -> Result<Vec<u8>, CliE
 pub fn run(a: &CreateArgs) -> Result<(), CliError> {
     let summary = crate::cmd::build::create_image_from_args(a)?;
     eprintln!("{summary}");
-    println!("Successfully generated the Secure Execution image.");
+    crate::out::outln!("Successfully generated the Secure Execution image.")?;
     Ok(())
 }
 

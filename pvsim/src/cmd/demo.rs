@@ -8,7 +8,6 @@
 //!    component page by page and verify PLD/ALD/TLD/page count (Unpack + Verify);
 //! 4. attacker: flip one byte of the kernel in the image and watch the check fail.
 
-use std::io::Write;
 use std::path::Path;
 
 use pv_core::GuestAbs;
@@ -20,6 +19,7 @@ use pv_ipl::image::ImageInfo;
 use crate::cli::DemoArgs;
 use crate::error::CliError;
 use crate::files::read_file;
+use crate::out::{self, outln};
 
 const KERNEL: &[u8] = include_bytes!("../../assets/kernel.bin");
 const RAMDISK: &[u8] = include_bytes!("../../assets/ramdisk.bin");
@@ -76,8 +76,8 @@ pub fn unpack_and_verify(image: &[u8], host: &CustomerKey) -> Result<UnpackRepor
     Ok(report)
 }
 
-fn step(n: u32, what: &str) {
-    println!("\n== {n}. {what}");
+fn step(n: u32, what: &str) -> Result<(), CliError> {
+    outln!("\n== {n}. {what}")
 }
 
 fn write_asset(dir: &Path, name: &str, data: &[u8]) -> Result<String, CliError> {
@@ -106,21 +106,19 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
     let image = dir.join("demo.se");
     let image_s = image.to_string_lossy().into_owned();
 
-    println!("pvsim demo: an s390x program booted on the emulated machine, then an IBM Secure");
-    println!("Execution image built, inspected and unpacked the way the ultravisor does");
-    println!(
-        "(booting SE images comes with the ultravisor and the demo hypervisor; see README.md)"
-    );
+    outln!("pvsim demo: an s390x program booted on the emulated machine, then an IBM Secure")?;
+    outln!("Execution image built, inspected and unpacked the way the ultravisor does")?;
+    outln!("(booting SE images comes with the ultravisor and the demo hypervisor; see README.md)")?;
 
-    step(0, "machine: pvsim run boots a freestanding s390x program (guests/machine/hello.c)");
+    step(0, "machine: pvsim run boots a freestanding s390x program (guests/machine/hello.c)")?;
     let hello = write_asset(dir, "hello.elf", HELLO)?;
     let run = ["pvsim", "run", "--kernel", &hello, "--memory", "64M", "--append", "test 123"];
-    println!("$ {}", run.join(" "));
+    outln!("$ {}", run.join(" "))?;
     let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(run)
         .map_err(|_| CliError::Usage("demo: internal argument error"))?;
     crate::cmd::run(cli)?;
 
-    step(1, "customer: pvsim image create (host key: IBM's public test key)");
+    step(1, "customer: pvsim image create (host key: IBM's public test key)")?;
     let args = [
         "pvsim",
         "image",
@@ -139,42 +137,42 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
         &image_s,
         "--overwrite",
     ];
-    println!("$ {}", args[..args.len() - 1].join(" "));
+    outln!("$ {}", args[..args.len() - 1].join(" "))?;
     let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(args)
         .map_err(|_| CliError::Usage("demo: internal argument error"))?;
     crate::cmd::run(cli)?;
 
-    step(2, "anyone: pvsim image info --format text:full (no key: not verified)");
+    step(2, "anyone: pvsim image info --format text:full (no key: not verified)")?;
     let hdr = crate::cmd::info::read_header(&image)?;
-    print!("{}", crate::cmd::info::render(&hdr, None, false, pv_header::info::Format::TextFull)?);
+    out::text(&crate::cmd::info::render(&hdr, None, false, pv_header::info::Format::TextFull)?)?;
 
-    step(3, "ultravisor: open the header with the host's private key, unpack, verify");
+    step(3, "ultravisor: open the header with the host's private key, unpack, verify")?;
     let host_key = std::str::from_utf8(HOST_KEY)
         .map_err(|_| CliError::Usage("demo: bundled key is not PEM"))
         .and_then(|s| CustomerKey::from_pem(s).map_err(CliError::from))?;
     let hkd = HostKeyDocument::read(HOST_CRT)?;
-    println!("host key hash (phkh): {}", hex::encode(hkd.phkh()));
+    outln!("host key hash (phkh): {}", hex::encode(hkd.phkh()))?;
     let bytes = read_file(&image)?;
     let report = unpack_and_verify(&bytes, &host_key)?;
-    println!("unpacked {} pages; PLD, ALD, TLD and page count match the header", report.pages);
+    outln!("unpacked {} pages; PLD, ALD, TLD and page count match the header", report.pages)?;
     if let Some(c) = &report.cmdline {
-        println!("decrypted command line: {:?}", String::from_utf8_lossy(c));
+        outln!("decrypted command line: {:?}", String::from_utf8_lossy(c))?;
     }
-    println!("decrypted kernel starts: {}", hex::encode(&report.kernel_head));
+    outln!("decrypted kernel starts: {}", hex::encode(&report.kernel_head))?;
 
-    step(4, "attacker: flip one byte of the encrypted kernel, then unpack again");
+    step(4, "attacker: flip one byte of the encrypted kernel, then unpack again")?;
     let info = ImageInfo::from_bytes(&bytes)?;
     let mut tampered = bytes.clone();
     let kaddr = info.components().first().map(|c| c.addr).unwrap_or(0) as usize + 100;
     tampered[kaddr] ^= 0x01;
     match unpack_and_verify(&tampered, &host_key) {
         Ok(_) => return Err(CliError::Usage("demo: the tampered image was accepted")),
-        Err(e) => println!("rejected, as the ultravisor would (Verify fails): {e}"),
+        Err(e) => outln!("rejected, as the ultravisor would (Verify fails): {e}")?,
     }
-    std::io::stdout().flush().map_err(|e| CliError::io(Path::new("<stdout>"), e))?;
+    out::flush()?;
     match &a.keep {
-        Some(d) => println!("\ndemo finished: files kept in {}", d.display()),
-        None => println!("\ndemo finished (run with --keep DIR to keep the files)"),
+        Some(d) => outln!("\ndemo finished: files kept in {}", d.display())?,
+        None => outln!("\ndemo finished (run with --keep DIR to keep the files)")?,
     }
     Ok(())
 }

@@ -80,7 +80,7 @@ pub fn render(
 /// Runs `image info`.
 pub fn run(a: &InfoArgs) -> Result<(), CliError> {
     if a.print_schema.is_some() {
-        print!("{}", pv_header::info::SCHEMA_V1);
+        crate::out::text(pv_header::info::SCHEMA_V1)?;
         return Ok(());
     }
     let input = a.input.as_deref().ok_or(CliError::Usage("image info needs an INPUT"))?;
@@ -98,6 +98,6 @@ pub fn run(a: &InfoArgs) -> Result<(), CliError> {
         eprintln!("{NOT_VERIFIED_WARNING}");
     }
     let out = render(&hdr, key.as_ref(), a.show_secrets, format)?;
-    print!("{out}");
+    crate::out::text(&out)?;
     Ok(())
 }

@@ -17,7 +17,10 @@ pub fn run(a: &TestArgs) -> Result<(), CliError> {
         let hashes = UvKeyHashes::parse(&read_file(path)?)
             .map_err(|e| CliError::Key { path: path.clone(), source: e })?;
         if hdr.matches_key_hashes(&hashes) {
-            println!("The image is included for one of the key hashes in {}", path.display());
+            crate::out::outln!(
+                "The image is included for one of the key hashes in {}",
+                path.display()
+            )?;
             return Ok(());
         }
         return Err(CliError::NotIncluded);
@@ -25,7 +28,10 @@ pub fn run(a: &TestArgs) -> Result<(), CliError> {
     for path in &a.host_key_documents {
         let hkd = read_hkd(path)?;
         if hdr.contains_phkh(&hkd.phkh()) {
-            println!("The image is included for the host-key document {}", path.display());
+            crate::out::outln!(
+                "The image is included for the host-key document {}",
+                path.display()
+            )?;
             return Ok(());
         }
     }
