@@ -1,6 +1,7 @@
 //! The shared vocabulary of pvsim (see `docs/DESIGN.md`, "Crates and what each owns"):
 //! page constants, big-endian helpers, address newtypes, the program-status word, the
-//! storage-access trait and the Ultravisor-call ABI ([`uvc`]).
+//! storage-access trait, the Ultravisor-call ABI ([`uvc`]) and the format-4 SIE state
+//! description of secure CPUs ([`sie`]).
 //!
 //! This crate is `no_std` and has no dependencies, so every other crate (the trusted
 //! ultravisor model included) can use it.
@@ -9,6 +10,7 @@
 pub mod addr;
 pub mod be;
 pub mod psw;
+pub mod sie;
 pub mod storage;
 pub mod uvc;
 

@@ -130,16 +130,10 @@ impl CpuState {
     #[inline]
     pub fn wrap(&self, addr: u64) -> u64 {
         // Same as `self.amode().address_mask()` (EA alone reads as 64-bit), without the
-        // intermediate `Option`: this runs several times per instruction.
-        let m = self.psw.mask;
-        let mask = if m & pv_core::psw::PSW_MASK_EA != 0 {
-            u64::MAX
-        } else if m & pv_core::psw::PSW_MASK_BA != 0 {
-            0x7fff_ffff
-        } else {
-            0x00ff_ffff
-        };
-        addr & mask
+        // intermediate `Option` or branches: this runs several times per instruction.
+        // Bits 31-32 of the mask are BA (0x8000_0000) and EA (0x1_0000_0000).
+        const MASKS: [u64; 4] = [0x00ff_ffff, 0x7fff_ffff, u64::MAX, u64::MAX];
+        addr & MASKS[((self.psw.mask >> 31) & 3) as usize]
     }
 
     /// Bits 32-63 of a general register.

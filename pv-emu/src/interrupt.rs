@@ -2,8 +2,6 @@
 //! Interruption"; the PV codes from the ultravisor architecture as Linux'
 //! `arch/s390/kernel/pgm_check.S` lists them).
 
-use crate::decode::Insn;
-
 /// Program-interruption codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u16)]
@@ -61,28 +59,22 @@ pub struct ProgramCheck {
     pub teid: Option<u64>,
     /// Data-exception code, stored at 0x90 when present.
     pub dxc: Option<u8>,
-    /// Set only internally: the instruction is intercepted rather than interrupted.
-    pub(crate) intercepted: Option<Insn>,
 }
 
 impl ProgramCheck {
     /// A condition with only a code.
     pub const fn new(code: PgmCode) -> Self {
-        Self { code: code as u16, teid: None, dxc: None, intercepted: None }
+        Self { code: code as u16, teid: None, dxc: None }
     }
 
     /// A condition with a translation-exception identification.
     pub const fn with_teid(code: PgmCode, teid: u64) -> Self {
-        Self { code: code as u16, teid: Some(teid), dxc: None, intercepted: None }
+        Self { code: code as u16, teid: Some(teid), dxc: None }
     }
 
     /// A data exception with its DXC.
     pub const fn data(dxc: u8) -> Self {
-        Self { code: PgmCode::Data as u16, teid: None, dxc: Some(dxc), intercepted: None }
-    }
-
-    pub(crate) const fn intercepted(insn: Insn) -> Self {
-        Self { code: 0, teid: None, dxc: None, intercepted: Some(insn) }
+        Self { code: PgmCode::Data as u16, teid: None, dxc: Some(dxc) }
     }
 
     /// Whether the condition nullifies (the old PSW points at the instruction): the
@@ -100,6 +92,6 @@ impl From<pv_core::StorageFault> for ProgramCheck {
             0x3d | 0x3e => Some(f.addr().get() & !0xfff),
             _ => None,
         };
-        Self { code, teid, dxc: None, intercepted: None }
+        Self { code, teid, dxc: None }
     }
 }

@@ -137,6 +137,37 @@ fn invalid_psw_is_a_specification_exception() {
 }
 
 #[test]
+fn odd_instruction_address_is_a_specification_exception_at_fetch() {
+    // lpswe 0(%r1) of an enabled-for-nothing PSW at an odd address: LPSWE completes, the
+    // fetch from the new address is a specification exception with the PSW as loaded.
+    let (mut cpu, mut ram) = machine("b2b2 1000");
+    cpu.state.gr[1] = 0x2000;
+    let p = Psw { mask: 0x0000_0001_8000_0000, addr: 0x20001 };
+    ram.write(GuestAbs(0x2000), &p.to_bytes()).unwrap();
+    let (code, _, old) = program_check(&mut cpu, &mut ram);
+    assert_eq!(code, 6);
+    assert_eq!(old, p, "old PSW is the PSW as loaded");
+    assert_eq!(cpu.executed, 2, "LPSWE, then the failed fetch");
+    // The same through a branch: the branch completes, the fetch fails.
+    // larl %r1,.+1 (odd target built with la); la %r1,1(%r1); br %r1
+    let (mut cpu, mut ram) = machine("c010 0000 0000 4111 0001 07f1");
+    let (code, _, old) = program_check(&mut cpu, &mut ram);
+    assert_eq!((code, old.addr), (6, START + 1));
+}
+
+#[test]
+fn disabled_wait_psw_at_an_odd_address_loads() {
+    // QEMU's special wait PSW: disabled wait at 0xfff (lpswe 0(%r1)).
+    let (mut cpu, mut ram) = machine("b2b2 1000");
+    cpu.state.gr[1] = 0x2000;
+    let p = Psw { mask: WAIT_MASK, addr: 0xfff };
+    ram.write(GuestAbs(0x2000), &p.to_bytes()).unwrap();
+    assert_eq!(cpu.run(&mut ram, 10), Exit::Wait { enabled: false });
+    assert_eq!(cpu.state.psw, p, "the wait PSW is current, no program interruption");
+    assert_eq!(rd16(&mut ram, 0x8e), 0, "no program-interruption code stored");
+}
+
+#[test]
 fn svc_interruption() {
     let (mut cpu, mut ram) = machine("0a05");
     assert_eq!(cpu.run(&mut ram, 10), Exit::Wait { enabled: false });
@@ -221,6 +252,37 @@ fn prefixing_moves_the_lowcore() {
     assert_eq!(u32::from_be_bytes(b), 0x8000);
     assert_eq!(rd16(&mut ram, 0x808a), 7, "SVC code stored through the prefix");
     assert_eq!(old_psw(&mut ram, 0x8140).addr, START + 10);
+}
+
+#[test]
+fn stores_into_cached_code_take_effect() {
+    // 0: ahi %r2,1; mvi 3(%r13),2 (the AHI immediate becomes 2); brct %r3,0b; svc 0
+    let (mut cpu, mut ram) = machine("a72a 0001 9202 d003 a736 fffc 0a00");
+    cpu.state.gr[13] = START;
+    cpu.state.gr[3] = 3;
+    assert_eq!(cpu.run(&mut ram, 100), Exit::Wait { enabled: false });
+    assert_eq!(cpu.state.psw.addr, 0xcc0, "stopped by the SVC");
+    assert_eq!(cpu.state.gr[2], 1 + 2 + 2, "the modified AHI ran twice");
+}
+
+#[test]
+fn memoized_operand_pages_follow_prefix_and_key_changes() {
+    // l %r3,0x100; spx 0(%r1); l %r4,0x100; svc 1
+    let (mut cpu, mut ram) = machine("5830 0100 b210 1000 5840 0100 0a01");
+    cpu.state.gr[1] = 0x3000;
+    ram.write(GuestAbs(0x3000), &0x8000u32.to_be_bytes()).unwrap();
+    ram.write(GuestAbs(0x100), &0x1111_1111u32.to_be_bytes()).unwrap();
+    ram.write(GuestAbs(0x8100), &0x2222_2222u32.to_be_bytes()).unwrap();
+    ram.write(GuestAbs(0x81c0), &Psw { mask: WAIT_MASK, addr: 0x7770 }.to_bytes()).unwrap();
+    assert_eq!(cpu.run(&mut ram, 10), Exit::Wait { enabled: false });
+    assert_eq!(cpu.state.psw.addr, 0x7770);
+    assert_eq!((cpu.state.gr[3], cpu.state.gr[4]), (0x1111_1111, 0x2222_2222));
+    // st %r1,0(%r2) with key 0, spka 0x20 (key 2), the same store into a key-3 frame.
+    let (mut cpu, mut ram) = machine("5010 2000 b20a 0020 5010 2000");
+    ram.set_storage_key(GuestAbs(0x5000), 0x30).unwrap();
+    cpu.state.gr[2] = 0x5000;
+    let (code, _, old) = program_check(&mut cpu, &mut ram);
+    assert_eq!((code, old.addr), (4, START + 12), "the second store is protected");
 }
 
 #[test]

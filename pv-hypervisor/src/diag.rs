@@ -10,6 +10,9 @@
 //!   - subcode 3 (load clear, re-IPL): storage cleared, clear reset of every CPU, the
 //!     watchdog disarmed, and the booted image loaded again onto the issuing CPU (this
 //!     machine has no IPL devices, so the saved IPIB is not consulted *\[inferred\]*);
+//!   - with an ultravisor attached, subcodes 0, 1 and 3 reset it first
+//!     ([`crate::uv`], uv-spec.md §3.1): donated storage zeroed, the ultravisor
+//!     uninitialized;
 //!   - subcode 10 (enter secure mode): other CPUs clear reset, the issuing CPU CPU reset,
 //!     then, as there is no ultravisor in a non-secure machine, the failure response
 //!     0x0a02 in R1+1 and execution continues after the DIAG (uv-spec.md §6.5 step 4).
@@ -23,6 +26,7 @@
 //! - anything else: specification exception.
 
 use pv_core::psw::SHORT_PSW_BIT;
+use pv_core::uvc::HostReset;
 use pv_core::{GuestAbs, Psw, Storage};
 use pv_emu::exec::control::psw_valid;
 use pv_emu::exec::reset::ResetKind as CpuReset;
@@ -31,6 +35,7 @@ use pv_ipl::diag308::{Diag308Config, Diag308Outcome, Diag308Request, ProgramExce
 
 use crate::loader;
 use crate::machine::Machine;
+use crate::storage::MachineMemory;
 
 /// DIAG function codes handled here.
 pub mod code {
@@ -104,17 +109,22 @@ impl Machine {
         self.sclp.events.reset();
         match kind {
             ResetKind::ModifiedClear => {
+                self.reset_ultravisor(i, HostReset::Normal);
                 self.cpus.iter_mut().for_each(|c| c.reset(CpuReset::Clear));
                 self.load_normal(i);
             }
             ResetKind::LoadNormal => {
+                self.reset_ultravisor(i, HostReset::Normal);
                 for (j, c) in self.cpus.iter_mut().enumerate() {
                     c.reset(if j == i { CpuReset::Initial } else { CpuReset::Cpu });
                 }
                 self.load_normal(i);
             }
             ResetKind::ReIpl => {
-                self.mem.clear();
+                match &mut self.mem {
+                    MachineMemory::Plain(m) => m.clear(),
+                    MachineMemory::Ultravisor { .. } => self.reset_ultravisor(i, HostReset::Clear),
+                }
                 self.watchdog.disarm();
                 self.cpus.iter_mut().for_each(|c| c.reset(CpuReset::Clear));
                 self.reload(i);

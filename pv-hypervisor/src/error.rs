@@ -65,4 +65,21 @@ pub enum Error {
         /// The image's entry point.
         entry: u64,
     },
+    /// The attached ultravisor's storage is not the machine's usable memory.
+    #[error("the ultravisor's storage has {size:#x} bytes, the machine {memory:#x}")]
+    UltravisorStorage {
+        /// The size of the ultravisor's host view.
+        size: u64,
+        /// The machine's usable memory.
+        memory: u64,
+    },
+    /// The gdb remote connection failed (`pvsim run --gdb`).
+    #[error("gdb connection failed: {kind}")]
+    GdbConnection {
+        /// The I/O error's kind.
+        kind: std::io::ErrorKind,
+    },
+    /// The gdb remote session broke off on a malformed or unexpected packet.
+    #[error("gdb remote protocol error")]
+    GdbProtocol,
 }

@@ -10,6 +10,7 @@
 //!   a minimal model\]*: subchannel instructions and RCHP set condition code 3 (not
 //!   operational), TPI condition code 0 (nothing pending), STCRW stores a zero word with
 //!   condition code 1 (no CRW pending), SCHM does nothing;
+//! - UVC: [`crate::uv`] with an ultravisor attached;
 //! - everything this machine does not offer (SIE, UVC without an ultravisor, CHSC,
 //!   ESSA, PTF, STCPS) is an operation exception, as on a machine without the facility.
 
@@ -30,6 +31,7 @@ impl Machine {
             (Op::Sigp, Fields::Rs(f)) => self.sigp(i, f.r1, f.r3, f.b2, f.d2),
             (Op::Diag, Fields::Rs(f)) => self.diag(i, f.r1, f.r3, f.b2, f.d2, addr, len),
             (Op::Stsi, Fields::S(f)) => self.stsi(i, f.b2, f.d2, addr, len),
+            (Op::Uvc, Fields::Rrf(f)) => self.uvc(i, f, addr, len),
             (
                 Op::Csch
                 | Op::Hsch
@@ -56,7 +58,7 @@ impl Machine {
     }
 
     /// An executor over CPU `i` for operand accesses of the instruction at `addr`.
-    fn exec(&mut self, i: usize, addr: u64, len: u8) -> Exec<'_, crate::memory::GuestMemory> {
+    fn exec(&mut self, i: usize, addr: u64, len: u8) -> Exec<'_, crate::storage::MachineMemory> {
         Exec { cpu: &mut self.cpus[i], mem: &mut self.mem, addr, len, executed: None }
     }
 

@@ -3,7 +3,9 @@
 //! This part is a non-secure machine that boots freestanding s390x programs the way
 //! `qemu-system-s390x -kernel` does (`machine.md`):
 //!
-//! - [`memory`]: sparse guest absolute storage with storage keys;
+//! - [`memory`]: sparse guest absolute storage with storage keys; [`storage`]: the
+//!   machine's storage, that or an attached ultravisor's checked host view;
+//! - [`uv`]: the attached ultravisor (UVC, facility 158, host reset);
 //! - [`machine`]: the [`Machine`], its CPUs (pv-emu) run round-robin, the floating
 //!   service signal, the run [`Outcome`];
 //! - [`intercept`]: what happens to the instructions pv-emu hands up;
@@ -13,7 +15,8 @@
 //! - [`stsi`]: STORE SYSTEM INFORMATION blocks;
 //! - [`diag`], [`diag288`]: DIAGNOSE 0x308 (through pv-ipl), 0x288, 0x44, 0x9c;
 //! - [`loader`]: ELF and raw images, command line and initial RAM disk;
-//! - [`host`]: the console and clock seams; [`trace`]: the instruction observer.
+//! - [`host`]: the console and clock seams; [`trace`]: the instruction observer;
+//! - [`gdb`]: the GDB remote stub (s390x register file, target over the machine).
 //!
 //! A minimal run:
 //!
@@ -40,16 +43,22 @@ pub mod diag;
 pub mod diag288;
 pub mod ebcdic;
 pub mod error;
+pub mod gdb;
 pub mod host;
 pub mod intercept;
 pub mod loader;
 pub mod machine;
 pub mod memory;
+pub mod pv_boot;
 pub mod sclp;
 pub mod sigp;
+pub mod storage;
 pub mod stsi;
 pub mod trace;
+pub mod uv;
 
 pub use config::{Facilities, MachineConfig, Names, WatchdogAction};
 pub use error::Error;
 pub use machine::{Machine, Outcome};
+pub use storage::MachineMemory;
+pub use uv::{HostUltravisor, UvFault};

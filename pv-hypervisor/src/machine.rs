@@ -27,8 +27,13 @@ use crate::host::{Clock, Console};
 use crate::loader::{self, BootParams, Kernel};
 use crate::memory::GuestMemory;
 use crate::sclp::{Sclp, ScpInfo};
+use crate::storage::MachineMemory;
 use crate::trace::{self, InsnEvent, Observer, StepRecord};
+use crate::uv::{self as uv_attach, HostUltravisor, UvFault};
 use crate::{Error, memory};
+
+mod debug;
+pub use debug::{DebugControl, DebugStop};
 
 /// CR0 bit 54: service-signal subclass mask.
 const CR0_SERVICE_SIGNAL: u64 = 1 << (63 - 54);
@@ -61,6 +66,12 @@ pub enum Outcome {
     },
     /// The DIAG 288 watchdog expired (action [`WatchdogAction::Stop`]).
     WatchdogExpired,
+    /// The attached ultravisor model failed on a call of this CPU
+    /// ([`Machine::ultravisor_fault`] has the fault).
+    UltravisorFault {
+        /// The CPU's address.
+        cpu: u16,
+    },
 }
 
 impl Outcome {
@@ -83,6 +94,9 @@ impl core::fmt::Display for Outcome {
                 write!(f, "instruction limit reached after {executed} instructions")
             }
             Self::WatchdogExpired => f.write_str("the DIAG 288 watchdog expired"),
+            Self::UltravisorFault { cpu } => {
+                write!(f, "the ultravisor model failed on a call of CPU {cpu}")
+            }
         }
     }
 }
@@ -90,7 +104,9 @@ impl core::fmt::Display for Outcome {
 /// One virtual machine.
 pub struct Machine {
     pub(crate) cfg: MachineConfig,
-    pub(crate) mem: GuestMemory,
+    pub(crate) mem: MachineMemory,
+    /// What ended the run with [`Outcome::UltravisorFault`].
+    pub(crate) uv_fault: Option<UvFault>,
     pub(crate) cpus: Vec<Cpu>,
     pub(crate) sclp: Sclp,
     pub(crate) info: ScpInfo,
@@ -120,8 +136,30 @@ impl core::fmt::Debug for Machine {
 
 impl Machine {
     /// A machine with every CPU stopped and storage cleared; `clock` sets the TOD clock.
+    /// It has no ultravisor: facility 158 is removed from the facility list.
     pub fn new(
         cfg: MachineConfig,
+        console: Box<dyn Console>,
+        clock: &dyn Clock,
+    ) -> Result<Self, Error> {
+        Self::build(cfg, None, console, clock)
+    }
+
+    /// A machine whose storage is `uv`'s checked host view (crate::uv): the
+    /// ultravisor's storage must be exactly the configuration's usable memory; facility
+    /// 158 is installed and UVC goes to the ultravisor.
+    pub fn with_ultravisor(
+        cfg: MachineConfig,
+        uv: Box<dyn HostUltravisor>,
+        console: Box<dyn Console>,
+        clock: &dyn Clock,
+    ) -> Result<Self, Error> {
+        Self::build(cfg, Some(uv), console, clock)
+    }
+
+    fn build(
+        mut cfg: MachineConfig,
+        uv: Option<Box<dyn HostUltravisor>>,
         console: Box<dyn Console>,
         clock: &dyn Clock,
     ) -> Result<Self, Error> {
@@ -129,7 +167,18 @@ impl Machine {
         if cfg.memory == 0 || !cfg.memory.is_multiple_of(memory::SEGMENT_SIZE) {
             return Err(Error::MemorySize { size: cfg.memory });
         }
-        let mem = GuestMemory::new(cfg.usable_memory())?;
+        cfg.facilities.set(uv_attach::FACILITY_UVC, uv.is_some());
+        let mem = match uv {
+            None => MachineMemory::Plain(GuestMemory::new(cfg.usable_memory())?),
+            Some(uv) => {
+                let mem = MachineMemory::attach(uv);
+                let (size, memory) = (mem.size(), cfg.usable_memory());
+                if size != memory {
+                    return Err(Error::UltravisorStorage { size, memory });
+                }
+                mem
+            }
+        };
         let tod = clock.tod();
         let cpus = (0..cfg.cpus)
             .map(|i| {
@@ -150,6 +199,7 @@ impl Machine {
         Ok(Self {
             cfg,
             mem,
+            uv_fault: None,
             cpus,
             sclp: Sclp::default(),
             info,
@@ -186,14 +236,25 @@ impl Machine {
         self.observer = Some(observer);
     }
 
-    /// Guest storage.
-    pub fn memory(&self) -> &GuestMemory {
+    /// Guest storage (with an ultravisor attached, its checked host view).
+    pub fn memory(&self) -> &MachineMemory {
         &self.mem
     }
 
     /// Guest storage, mutably (for tests and tools).
-    pub fn memory_mut(&mut self) -> &mut GuestMemory {
+    pub fn memory_mut(&mut self) -> &mut MachineMemory {
         &mut self.mem
+    }
+
+    /// The attached ultravisor, if any (for tests and tools: the hypervisor's own view).
+    pub fn ultravisor_mut(&mut self) -> Option<&mut dyn HostUltravisor> {
+        self.mem.ultravisor()
+    }
+
+    /// The ultravisor model's fault that ended the run with
+    /// [`Outcome::UltravisorFault`].
+    pub fn ultravisor_fault(&self) -> Option<&UvFault> {
+        self.uv_fault.as_ref()
     }
 
     /// The CPUs, by address.
@@ -361,7 +422,11 @@ impl Machine {
             let exit = if self.observer.is_some() {
                 self.traced_step(i).unwrap_or(Exit::Budget)
             } else {
-                self.cpus[i].run(&mut self.mem, left)
+                // One match per slice: pv-emu runs on the concrete storage.
+                match &mut self.mem {
+                    MachineMemory::Plain(m) => self.cpus[i].run(m, left),
+                    MachineMemory::Ultravisor { uv, .. } => self.cpus[i].run(uv.storage(), left),
+                }
             };
             let c = &self.cpus[i];
             let ran = c.executed - before.0;
@@ -391,7 +456,7 @@ impl Machine {
     fn traced_step(&mut self, i: usize) -> Option<Exit> {
         let before = self.cpus[i].state.clone();
         let mut rec = StepRecord::default();
-        let exit = self.cpus[i].step_traced(&mut self.mem, &mut rec);
+        let exit = self.cpus[i].step_traced(self.mem.as_dyn(), &mut rec);
         if let Some(Exit::Instruction { .. }) = exit {
             self.pre_intercept = Some(before);
             return exit;

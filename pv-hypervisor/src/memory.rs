@@ -6,7 +6,8 @@
 //! Frames are grouped in 1 MiB segments; a segment's table (256 frame slots and the 256
 //! storage keys) is allocated on the first access that needs it. Reads set the reference
 //! bit and writes the reference and change bits of every frame they touch, as the
-//! machine does (the same rule as `pv_emu::ram::Ram`).
+//! machine does (the same rule as `pv_emu::ram::Ram`). Each frame has a write generation
+//! ([`Storage::frame_generation`]) so that pv-emu can keep decoded instructions.
 
 use pv_core::storage::{KEY_FRAME_SIZE, SKEY_CHANGE, SKEY_REF, check_range};
 use pv_core::{GuestAbs, Storage, StorageFault};
@@ -29,11 +30,17 @@ type Frame = Box<[u8; FRAME]>;
 struct Segment {
     frames: Vec<Option<Frame>>,
     keys: [u8; FRAMES_PER_SEGMENT],
+    /// Write generation per frame.
+    gens: [u32; FRAMES_PER_SEGMENT],
 }
 
 impl Segment {
     fn new() -> Box<Self> {
-        Box::new(Self { frames: vec![None; FRAMES_PER_SEGMENT], keys: [0; FRAMES_PER_SEGMENT] })
+        Box::new(Self {
+            frames: vec![None; FRAMES_PER_SEGMENT],
+            keys: [0; FRAMES_PER_SEGMENT],
+            gens: [0; FRAMES_PER_SEGMENT],
+        })
     }
 }
 
@@ -42,6 +49,8 @@ impl Segment {
 pub struct GuestMemory {
     size: u64,
     segments: Vec<Option<Box<Segment>>>,
+    /// Bumped by [`GuestMemory::clear`] (which drops the segments and their generations).
+    epoch: u32,
 }
 
 impl core::fmt::Debug for GuestMemory {
@@ -61,7 +70,7 @@ impl GuestMemory {
             return Err(Error::MemorySize { size });
         }
         let n = (size / SEGMENT_SIZE) as usize;
-        Ok(Self { size, segments: (0..n).map(|_| None).collect() })
+        Ok(Self { size, segments: (0..n).map(|_| None).collect(), epoch: 0 })
     }
 
     /// How many 4 KiB frames hold host memory.
@@ -72,6 +81,7 @@ impl GuestMemory {
     /// Clears all storage to zeros and all storage keys to 0 (a clear reset).
     pub fn clear(&mut self) {
         self.segments.iter_mut().for_each(|s| *s = None);
+        self.epoch = self.epoch.wrapping_add(1);
     }
 
     /// Writes `data` at `addr` without touching reference or change bits (for loaders).
@@ -80,6 +90,7 @@ impl GuestMemory {
         self.each_chunk(addr, data.len(), |seg, frame, off, pos, len| {
             let f = seg.frames[frame].get_or_insert_with(|| Box::new([0; FRAME]));
             f[off..off + len].copy_from_slice(&data[pos..pos + len]);
+            seg.gens[frame] = seg.gens[frame].wrapping_add(1);
         });
         Ok(())
     }
@@ -135,6 +146,7 @@ impl Storage for GuestMemory {
             let f = seg.frames[frame].get_or_insert_with(|| Box::new([0; FRAME]));
             f[off..off + len].copy_from_slice(&data[pos..pos + len]);
             seg.keys[frame] |= SKEY_REF | SKEY_CHANGE;
+            seg.gens[frame] = seg.gens[frame].wrapping_add(1);
         });
         Ok(())
     }
@@ -146,6 +158,19 @@ impl Storage for GuestMemory {
     fn set_storage_key(&mut self, addr: GuestAbs, key: u8) -> Result<(), StorageFault> {
         *self.segment_key(addr)? = key & 0xfe;
         Ok(())
+    }
+
+    fn frame_generation(&self, addr: GuestAbs) -> Option<u64> {
+        let a = addr.get();
+        if a >= self.size {
+            return None;
+        }
+        // A segment without a table has never been written since the last clear.
+        let g = match &self.segments[(a / SEGMENT_SIZE) as usize] {
+            Some(seg) => seg.gens[((a % SEGMENT_SIZE) as usize) / FRAME],
+            None => 0,
+        };
+        Some((u64::from(self.epoch) << 32) | u64::from(g))
     }
 }
 
@@ -160,6 +185,25 @@ mod tests {
         assert!(GuestMemory::new(MAX_MEMORY + SEGMENT_SIZE).is_err());
         let m = GuestMemory::new(4 << 30).unwrap();
         assert_eq!((m.size(), m.resident_frames()), (4 << 30, 0));
+    }
+
+    #[test]
+    fn frame_generations_change_with_writes_loads_and_clear() {
+        let mut m = GuestMemory::new(2 << 20).unwrap();
+        let g = |m: &GuestMemory, a| m.frame_generation(GuestAbs(a)).unwrap();
+        let (g0, other) = (g(&m, 0x1000), g(&m, 0x2000));
+        m.read(GuestAbs(0x1000), &mut [0u8; 4]).unwrap();
+        assert_eq!(g(&m, 0x1000), g0, "reads keep the generation");
+        m.write(GuestAbs(0x1ffe), &[1; 4]).unwrap();
+        let g1 = g(&m, 0x1000);
+        assert_ne!(g1, g0);
+        assert_ne!(g(&m, 0x2000), other, "a write across frames changes both");
+        m.load(0x1000, &[2]).unwrap();
+        assert_ne!(g(&m, 0x1000), g1);
+        let before = g(&m, 0x10_0000);
+        m.clear();
+        assert_ne!(g(&m, 0x10_0000), before, "clear changes every frame");
+        assert_eq!(m.frame_generation(GuestAbs(2 << 20)), None);
     }
 
     #[test]

@@ -253,5 +253,6 @@ fn bad_configurations_are_errors() {
         &FixedClock(0),
     )
     .unwrap();
-    assert_eq!((pv_core::Storage::size(m.memory()), m.memory().resident_frames()), (4 << 30, 0));
+    let mem = m.memory().plain().unwrap();
+    assert_eq!((pv_core::Storage::size(mem), mem.resident_frames()), (4 << 30, 0));
 }

@@ -11,6 +11,8 @@
 //!   function, the host and guest views; [`donation`]: donated storage.
 //! - [`sec_config`], [`sec_cpu`]: secure configurations and CPUs and their state machines;
 //!   [`paging`]: export/import with integrity and anti-replay; [`secret_store`].
+//! - [`sie`]: running secure CPUs on `pv-emu` with the format-4 interception rules
+//!   (entry checks, validity, interceptions 0x68/0x6c/0x70, SIDA, `pv_grregs`, injection).
 //! - [`machine`]: the z15/z16/z17 preset table; [`entropy`]: where random values come from.
 //!
 //! Architected failures are values (rc/rrc, program interruptions); [`Error`] is only for
@@ -29,6 +31,7 @@ pub mod paging;
 pub mod sec_config;
 pub mod sec_cpu;
 pub mod secret_store;
+pub mod sie;
 pub mod storage;
 mod ultravisor;
 mod uvc;

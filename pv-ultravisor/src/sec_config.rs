@@ -128,6 +128,9 @@ pub struct SecureConfig {
     /// Prepare Reset was done: after a CPU reset, "operating-load" loads the short PSW at
     /// guest absolute 0.
     pub reset_prepared: bool,
+    /// A secure CPU notified a DIAG 308 subcode 0/1: every SIE entry is a validity
+    /// interception until an operating-load ends the reset sequence (uv-spec.md §3.3).
+    pub reset_requested: bool,
     /// An add-secret request disabled host-initiated dumping.
     pub dump_disabled: bool,
     /// The secret store.
@@ -169,6 +172,7 @@ impl SecureConfig {
             unpacker: None,
             load_from_header: false,
             reset_prepared: false,
+            reset_requested: false,
             dump_disabled: false,
             secrets: SecretStore::default(),
             paging: Paging::default(),

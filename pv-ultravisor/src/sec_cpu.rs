@@ -92,6 +92,8 @@ pub struct SecureCpu {
     pub psw: Psw,
     /// The last reset done since Prepare Reset, if any.
     pub reset: Option<ResetKind>,
+    /// The CPU's real state and what SIE keeps between entries ([`crate::sie`]).
+    pub sie: crate::sie::SieState,
 }
 
 impl SecureCpu {

@@ -131,6 +131,12 @@ impl Ultravisor {
         self.cpus.get(&handle).map(|c| c.psw)
     }
 
+    /// The prefix of a secure CPU (trusted-side accessor; the host learns it only from
+    /// SPX notifications).
+    pub fn cpu_prefix(&self, handle: u64) -> Option<u64> {
+        self.cpus.get(&handle).map(|c| u64::from(c.sie.emu.state.prefix))
+    }
+
     /// How many host CPUs are operating (Initialize requires exactly one; default 1).
     pub fn set_host_cpus_operating(&mut self, n: u32) {
         self.host_cpus_operating = n;
@@ -285,5 +291,22 @@ impl pv_core::uvc::Ultravisor for Ultravisor {
 
     fn host_storage(&mut self) -> &mut dyn Storage {
         &mut self.mem
+    }
+
+    fn sie(&mut self, sd: u64, asce: u64, budget: u64) -> Result<pv_core::sie::SieExit> {
+        crate::sie::enter(self, sd, asce, budget)
+    }
+
+    fn host_reset(&mut self, kind: pv_core::uvc::HostReset) -> Result<()> {
+        Ultravisor::host_reset(self)?;
+        if kind == pv_core::uvc::HostReset::Clear {
+            // Every page is non-secure now: a clear reset leaves zeroed storage and keys.
+            self.mem = MachineStorage::new(self.mem.len());
+        }
+        Ok(())
+    }
+
+    fn set_host_cpus_operating(&mut self, count: u32) {
+        Ultravisor::set_host_cpus_operating(self, count);
     }
 }

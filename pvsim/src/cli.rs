@@ -62,6 +62,33 @@ pub struct RunArgs {
     /// What the DIAG 288 watchdog does on expiry.
     #[arg(long, value_name = "ACTION", value_enum, default_value_t = WatchdogArg::Stop)]
     pub watchdog: WatchdogArg,
+    /// Wait for gdb (`gdb-multiarch`, `target remote :PORT`) on 127.0.0.1:PORT before
+    /// the first instruction and run under its control (0 picks a free port; the line
+    /// "waiting for gdb on 127.0.0.1:PORT" on stderr names it).
+    #[arg(long, value_name = "PORT")]
+    pub gdb: Option<u16>,
+    /// Attach the ultravisor model of a machine generation (default z16): facility 158,
+    /// UVC for the program as host, storage through the ultravisor's checked view.
+    #[arg(
+        long,
+        value_name = "GEN",
+        value_enum,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "z16"
+    )]
+    pub ultravisor: Option<UvGeneration>,
+}
+
+/// `pvsim run --ultravisor`: the machine generation of the ultravisor model.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UvGeneration {
+    /// IBM z15.
+    Z15,
+    /// IBM z16.
+    Z16,
+    /// IBM z17.
+    Z17,
 }
 
 /// `pvsim run --watchdog`.

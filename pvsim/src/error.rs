@@ -68,12 +68,26 @@ pub enum CliError {
     /// `pvsim run`: the machine could not be built or the program not loaded.
     #[error(transparent)]
     Machine(#[from] pv_hypervisor::Error),
+    /// `pvsim demo`: the ultravisor refused to start the image.
+    #[error("the ultravisor refused the image: {0}")]
+    Refused(pv_hypervisor::pv_boot::PvBootError<pv_ultravisor::Error>),
     /// Writing to standard output failed (a closed pipe ends the command quietly).
     #[error("standard output: {0}")]
     Stdout(std::io::Error),
     /// `pvsim run`: the guest did not end successfully.
     #[error("{0}")]
     Guest(crate::cmd::run::GuestFailure),
+    /// `pvsim run --gdb`: the port could not be opened or no connection accepted.
+    #[error("gdb stub on 127.0.0.1:{port}: {source}")]
+    GdbListen {
+        /// The port asked for.
+        port: u16,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// `pvsim run --gdb`: gdb killed the program.
+    #[error("the program was killed from gdb")]
+    GdbKilled,
 }
 
 impl CliError {

@@ -244,9 +244,33 @@ fn demo_runs_and_detects_tampering() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("PLD, ALD, TLD and page count match"), "{text}");
     assert!(text.contains("root=/dev/vda1 console=ttysclp0 panic=0 pvimg-vector"));
-    assert!(text.contains("rejected, as the ultravisor would"));
+    assert!(text.contains("guest sees its kernel start: 9650a2e042f7ba50b74b2c422d820f3d"));
+    assert!(text.contains("host reading the same page: secure-storage access exception"));
+    assert!(text.contains("rejected by the ultravisor: Verify failed with rc 0x0102 rrc 0x001b"));
     assert!(text.contains("Hello from a pvsim guest"), "{text}");
     assert!(!text.contains("FAIL:"), "{text}");
+}
+
+#[test]
+fn demo_into_a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pvsim"))
+        .arg("demo")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read the first line, then go away as `head -1` does.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!err.contains("error"), "{err}");
+    assert_eq!(out.status.code(), Some(1), "{err}");
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use pv_hypervisor::loader::elf;
+mod support;
 
 fn guests() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../guests/machine")
@@ -162,80 +162,22 @@ fn bad_inputs_are_reported() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("too short for the short IPL PSW"));
 }
 
-/// Returns `true` if every tool is on PATH; otherwise prints why the test is skipped, or
-/// panics under `CI=true` (CI must run every test).
-fn tools_or_skip(test: &str, tools: &[&str]) -> bool {
-    let missing: Vec<&str> = tools
-        .iter()
-        .copied()
-        .filter(|t| Command::new(t).arg("--version").output().is_err())
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let msg = format!("{test}: skipped, missing tools: {}", missing.join(", "));
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{msg}; CI=true requires them");
-    }
-    eprintln!("{msg}");
-    false
-}
-
-/// The loadable segments (physical address, initialized bytes, memory size) of an ELF.
-fn load_bytes(path: &Path) -> Vec<(u64, Vec<u8>, u64)> {
-    let bytes = std::fs::read(path).unwrap();
-    let e = elf::parse(&bytes).unwrap();
-    e.segments
-        .iter()
-        .map(|s| {
-            let data = bytes[s.offset as usize..(s.offset + s.filesz) as usize].to_vec();
-            (s.paddr, data, s.memsz)
-        })
-        .collect()
-}
-
 #[test]
 fn rebuilt_guests_have_the_committed_bytes() {
-    if !tools_or_skip("rebuilt_guests_have_the_committed_bytes", &["make", "s390x-linux-gnu-gcc"]) {
-        return;
-    }
-    let out = tempfile::tempdir().unwrap();
-    let status = Command::new("make")
-        .arg("-C")
-        .arg(guests())
-        .arg(format!("OUT={}", out.path().display()))
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "make failed");
-    for name in ["hello", "interrupts", "smp", "dat", "diag"] {
-        let committed = load_bytes(&guests().join("bin").join(format!("{name}.elf")));
-        let rebuilt = load_bytes(&out.path().join(format!("{name}.elf")));
-        assert_eq!(committed, rebuilt, "{name}: rebuild the guests with `make -C guests/machine`");
-    }
+    support::rebuild_matches(
+        "rebuilt_guests_have_the_committed_bytes",
+        "machine",
+        "bin",
+        &["hello", "interrupts", "smp", "dat", "diag"],
+    );
 }
 
 #[test]
 fn rebuilt_bench_guests_have_the_committed_bytes() {
-    if !tools_or_skip(
+    support::rebuild_matches(
         "rebuilt_bench_guests_have_the_committed_bytes",
-        &["make", "s390x-linux-gnu-gcc"],
-    ) {
-        return;
-    }
-    let dir = guests().parent().unwrap().join("bench");
-    let out = tempfile::tempdir().unwrap();
-    let status = Command::new("make")
-        .arg("-C")
-        .arg(&dir)
-        .arg(format!("OUT={}", out.path().display()))
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "make failed");
-    for name in ["loop", "sieve"] {
-        let committed = load_bytes(&dir.join(format!("{name}.elf")));
-        let rebuilt = load_bytes(&out.path().join(format!("{name}.elf")));
-        assert_eq!(committed, rebuilt, "{name}: rebuild with `make -C guests/bench`");
-    }
+        "bench",
+        ".",
+        &["loop", "sieve"],
+    );
 }

@@ -9,8 +9,8 @@ use std::io::Cursor;
 use std::time::{Duration, SystemTime};
 
 use pv_core::uvc::guest::AttestUvcb;
-use pv_core::uvc::uvcb::{CgcUvcb, CscUvcb, CtsUvcb, InitUvcb, SscUvcb, UnpackUvcb};
-use pv_core::uvc::{Ultravisor as _, UvcCmd, UvcInstr, UvcOutcome, Uvcb, call, call_nodata, rc};
+use pv_core::uvc::uvcb::CtsUvcb;
+use pv_core::uvc::{Ultravisor as _, UvcCmd, UvcInstr, Uvcb, call, rc};
 use pv_core::{GuestAbs, Psw, Storage as _, StorageFault};
 use pv_header::ecc::CustomerKey;
 use pv_header::hdr::SeHdrBuilder;
@@ -19,6 +19,7 @@ use pv_header::rand::CounterRandom;
 use pv_header::request::{
     AttestationFlags, AttestationRequest, BootHdrTags, RequestKeys, RequestOpener,
 };
+use pv_hypervisor::pv_boot::{self, PvBootError, PvLayout};
 use pv_ipl::image::{CreateOptions, ImageInfo, ImageInputs, create_image};
 use pv_ultravisor::{GuestUvcOutcome, MachineGeneration, MachineSpec, Ultravisor};
 
@@ -69,16 +70,7 @@ fn build_image(hkds: &[HostKeyDocument], seed: &[u8]) -> Vec<u8> {
 }
 
 /// Host storage layout of the flow (absolute addresses; the machine has 8 GiB, sparse).
-const UVCB: u64 = 0x1_0000;
-const SCA: u64 = 0x2_0000;
-const SIE: u64 = 0x3_0000;
-const HDR_AT: u64 = 0x8_0000;
-const UV_BASE: u64 = 2 << 30;
-const MSO: u64 = 4 << 30;
-const MSL: u64 = 64 << 20;
-const CONF_BASE: u64 = 6 << 30;
-const CONF_VAR: u64 = (6 << 30) + (256 << 20);
-const CPU_STOR: u64 = 7 << 30;
+const LAYOUT: PvLayout = PvLayout::SPARSE_8G;
 /// Guest pages the attestation call uses (imported after Verify).
 const ARCB_AT: u64 = 0x300_0000;
 const MEAS_AT: u64 = 0x300_1000;
@@ -86,10 +78,7 @@ const ADD_AT: u64 = 0x300_2000;
 const GUEST_UVCB: u64 = 0x300_3000;
 const OK: Option<(u16, u16)> = Some((rc::EXECUTED, 0));
 
-/// A host with the image `image` loaded into a secure configuration of an ultravisor
-/// that holds the private key `key`, as KVM and QEMU drive the UV (uv-spec.md §3.2):
-/// Initialize, Create Configuration and CPU, Set Secure Configuration Parameters with
-/// the image's header, Unpack for every secured page, Verify.
+/// An image loaded into a secure configuration of an ultravisor.
 struct Booted {
     uv: Ultravisor,
     cfg: u64,
@@ -98,61 +87,28 @@ struct Booted {
 }
 
 /// Boots `image` on a machine holding the host key `key` (`None`: the preset's own key
-/// pair, which no image of this test has a slot for); the first failing call and its
+/// pair, which no image of this test has a slot for) the way KVM does
+/// (pv-hypervisor's `pv_boot`: Initialize, Create Configuration and CPU, Set Secure
+/// Configuration Parameters, Unpack per page, Verify); the first failing call and its
 /// rc/rrc otherwise.
-fn boot(image: &[u8], key: Option<&str>) -> Result<Booted, (UvcCmd, Option<(u16, u16)>)> {
+fn boot(image: &[u8], key: Option<&str>) -> Result<Booted, (UvcCmd, u16, u16)> {
     let spec = MachineSpec::preset(MachineGeneration::Z16);
     let mut uv = Ultravisor::new(match key {
         Some(k) => spec.with_host_key(host_key(k)),
         None => spec,
     });
-    let check =
-        |cmd: UvcCmd, o: UvcOutcome| if o.rc_rrc() == OK { Ok(()) } else { Err((cmd, o.rc_rrc())) };
-    let init = InitUvcb { stor_origin: UV_BASE, stor_len: uv.spec().limits.uv_base_stor_len };
-    check(UvcCmd::Init, call(&mut uv, UVCB, &init).unwrap().0)?;
-    let cgc = CgcUvcb {
-        guest_handle: 0,
-        conf_base_stor_origin: CONF_BASE,
-        conf_virt_stor_origin: CONF_VAR,
-        flags: 0,
-        guest_stor_origin: MSO,
-        guest_stor_len: MSL,
-        guest_sca: SCA,
-        guest_asce: 0x100_0000 | 0x100 | 0x3,
-    };
-    let (o, cgc) = call(&mut uv, UVCB, &cgc).unwrap();
-    check(UvcCmd::CreateConfig, o)?;
-    let cfg = cgc.guest_handle;
-    let csc = CscUvcb {
-        cpu_handle: 0,
-        guest_handle: cfg,
-        stor_origin: CPU_STOR,
-        num: 0,
-        state_origin: SIE,
-    };
-    let (o, csc) = call(&mut uv, UVCB, &csc).unwrap();
-    check(UvcCmd::CreateCpu, o)?;
     // The loader placed the image at guest absolute 0.
-    uv.host_storage().write(GuestAbs(MSO), image).unwrap();
+    uv.host_storage().write(GuestAbs(LAYOUT.mso), image).unwrap();
     let info = ImageInfo::from_bytes(image).unwrap();
     let hdr = &image[info.header_offset as usize..][..info.header.sehs() as usize];
-    uv.host_storage().write(GuestAbs(HDR_AT), hdr).unwrap();
-    let ssc =
-        SscUvcb { guest_handle: cfg, sec_header_origin: HDR_AT, sec_header_len: hdr.len() as u32 };
-    check(UvcCmd::SetParams, call(&mut uv, UVCB, &ssc).unwrap().0)?;
-    for c in info.components() {
-        for off in (0..c.len).step_by(4096) {
-            let u = UnpackUvcb {
-                guest_handle: cfg,
-                gaddr: c.addr + off,
-                tweak0: c.tweak_prefix,
-                tweak1: off,
-            };
-            check(UvcCmd::Unpack, call(&mut uv, UVCB, &u).unwrap().0)?;
+    match pv_boot::boot(&mut uv, &LAYOUT, hdr, info.components(), 1) {
+        Ok(g) => {
+            assert_eq!(g.pages, info.components().iter().map(|c| c.len / 4096).sum::<u64>());
+            Ok(Booted { uv, cfg: g.config, cpu: g.cpus[0], info })
         }
+        Err(PvBootError::Uvc { cmd, rc, rrc }) => Err((cmd, rc, rrc)),
+        Err(e) => panic!("{e}"),
     }
-    check(UvcCmd::Verify, call_nodata(&mut uv, UVCB, UvcCmd::Verify, cfg).unwrap())?;
-    Ok(Booted { uv, cfg, cpu: csc.cpu_handle, info })
 }
 
 impl Booted {
@@ -212,11 +168,11 @@ fn verified_hkds_to_image_to_unpack_to_attestation() {
         // The host sees none of it.
         let kaddr = b.info.components()[0].addr;
         let mut buf = [0u8; 16];
-        let r = b.uv.host_storage().read(GuestAbs(MSO + kaddr), &mut buf);
+        let r = b.uv.host_storage().read(GuestAbs(LAYOUT.mso + kaddr), &mut buf);
         assert!(matches!(r, Err(StorageFault::SecureStorageAccess { .. })), "{r:?}");
     }
     // A machine whose key has no slot in the header refuses it (se-format.md §6.4).
-    let (cmd, _) = boot(&image, None).err().expect("no key slot for this host");
+    let (cmd, ..) = boot(&image, None).err().expect("no key slot for this host");
     assert_eq!(cmd, UvcCmd::SetParams);
 
     // Any single flipped byte in a component, or a moved page, makes Verify fail with
@@ -226,14 +182,14 @@ fn verified_hkds_to_image_to_unpack_to_attestation() {
     let mut bad = image.clone();
     bad[first + 5000] ^= 0x80;
     let e = boot(&bad, Some("host.key")).err().expect("tampered page accepted");
-    assert_eq!(e, (UvcCmd::Verify, Some((0x0102, 0x1b))));
+    assert_eq!(e, (UvcCmd::Verify, 0x0102, 0x1b));
     let mut swapped = image.clone();
     let (a, b) = (first, first + 4096);
     let page_a = image[a..a + 4096].to_vec();
     swapped.copy_within(b..b + 4096, a);
     swapped[b..b + 4096].copy_from_slice(&page_a);
     let e = boot(&swapped, Some("host.key")).err().expect("swapped pages accepted");
-    assert_eq!(e, (UvcCmd::Verify, Some((0x0102, 0x1b))));
+    assert_eq!(e, (UvcCmd::Verify, 0x0102, 0x1b));
 
     // Attestation: the customer asks host 1 for a measurement of this image...
     let mut rng = CounterRandom::new(b"attest");
@@ -245,7 +201,7 @@ fn verified_hkds_to_image_to_unpack_to_attestation() {
     let mut b = boot(&image, Some("host.key")).unwrap();
     for g in [ARCB_AT, MEAS_AT, ADD_AT, GUEST_UVCB] {
         let u = CtsUvcb { guest_handle: b.cfg, gaddr: g };
-        assert_eq!(call(&mut b.uv, UVCB, &u).unwrap().0.rc_rrc(), OK, "import {g:#x}");
+        assert_eq!(call(&mut b.uv, LAYOUT.uvcb, &u).unwrap().0.rc_rrc(), OK, "import {g:#x}");
     }
     b.uv.guest_storage(b.cpu).unwrap().write(GuestAbs(ARCB_AT), &arcb).unwrap();
     let user = b"guest says hi";

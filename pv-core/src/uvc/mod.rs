@@ -130,6 +130,43 @@ pub trait Ultravisor {
     /// The host's view of machine storage: secure and donated pages fault with
     /// [`StorageFault::SecureStorageAccess`] (PGM 0x3d), never return bytes.
     fn host_storage(&mut self) -> &mut dyn Storage;
+
+    /// A reset of the host configuration by the host's own DIAG 308 (subcodes 0, 1 and
+    /// 3, uv-spec.md §3.1, §9 item 6): every donated and secure page reads zero and is
+    /// non-secure again, every configuration and CPU is gone, and the ultravisor is
+    /// uninitialized. [`HostReset::Clear`] also clears all storage.
+    fn host_reset(&mut self, kind: HostReset) -> Result<(), Self::Error>;
+
+    /// Tells the ultravisor how many CPUs of the host configuration are operating (not
+    /// stopped) before a host UVC; Initialize requires exactly one (uv-spec.md §1.6,
+    /// rc 0x0102). The default ignores it, for models that do not check it.
+    fn set_host_cpus_operating(&mut self, count: u32) {
+        let _ = count;
+    }
+
+    /// Enters a secure CPU with SIE (uv-spec.md §5, §9 item 3): `sd` is the host absolute
+    /// address of its format-4 state description (the start of its SIE page,
+    /// [`crate::sie`]), `asce` the guest ASCE the host passes at entry, `budget` the
+    /// most instructions the CPU executes before [`crate::sie::SieExit::Budget`]. The
+    /// interception data are stored back into the state description, `pv_grregs` and the
+    /// SIDA.
+    ///
+    /// The default is an ultravisor that runs no secure CPUs: SIE ends with an operation
+    /// exception (program-interruption code 0x0001) at `sd`.
+    fn sie(&mut self, sd: u64, asce: u64, budget: u64) -> Result<crate::sie::SieExit, Self::Error> {
+        let _ = (asce, budget);
+        Ok(crate::sie::SieExit::Program { code: 0x0001, addr: sd })
+    }
+}
+
+/// Which reset of the host configuration [`Ultravisor::host_reset`] performs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HostReset {
+    /// Load-normal or modified-clear reset (DIAG 308 subcodes 1 and 0): storage outside
+    /// the ultravisor's pages is kept.
+    Normal,
+    /// Load-clear reset (DIAG 308 subcode 3): all storage is cleared.
+    Clear,
 }
 
 /// Why [`call`] or [`call_raw`] could not complete.

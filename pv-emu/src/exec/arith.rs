@@ -204,7 +204,7 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
     }
 
     /// Performs `k` with first operand `a` and second operand `b`, writing R1.
-    #[inline]
+    #[inline(always)]
     pub fn alu(&mut self, k: Alu, r1: u8, a: u64, b: u64) -> Step {
         let st = &mut self.cpu.state;
         let (a32, b32) = (a as u32, b as u32);

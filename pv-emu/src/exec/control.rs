@@ -20,12 +20,19 @@ fn pgm(code: PgmCode) -> Event {
 /// Whether a PSW is valid to load (bit 12 zero, valid EA/BA pair, address inside the
 /// addressing mode, even address, unassigned bits zero).
 pub fn psw_valid(p: &Psw) -> bool {
+    p.addr & 1 == 0 && psw_format_valid(p)
+}
+
+/// The PSW-format checks made when a PSW is loaded (LPSW, LPSWE): [`psw_valid`] without
+/// the even-address rule. Principles of Operation, chapter 6, "Exceptions Associated
+/// with the PSW": an odd instruction address is recognized only when an instruction is
+/// fetched, so a PSW that is never fetched from (a disabled wait, such as QEMU's special
+/// wait PSW at 0xfff) loads fine.
+pub fn psw_format_valid(p: &Psw) -> bool {
     // Bits 0, 2-4, 12, 25-30 and 33-63 of the mask.
     const UNASSIGNED: u64 = 0xb808_007e_7fff_ffff;
     let mode = p.addressing_mode();
-    p.mask & UNASSIGNED == 0
-        && p.addr & 1 == 0
-        && mode.is_some_and(|m| p.addr & !m.address_mask() == 0)
+    p.mask & UNASSIGNED == 0 && mode.is_some_and(|m| p.addr & !m.address_mask() == 0)
 }
 
 impl<S: Storage + ?Sized> Exec<'_, S> {
@@ -45,7 +52,7 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
     /// Loads `p` as the current PSW after the validity checks (specification exception,
     /// which is recognised after the PSW is loaded, so the old PSW is the new one).
     fn load_psw(&mut self, p: Psw) -> Step {
-        if !psw_valid(&p) {
+        if !psw_format_valid(&p) {
             self.cpu.state.psw = p;
             return Err(pgm(PgmCode::Specification));
         }
@@ -130,6 +137,9 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
             }
             Spx => {
                 self.privileged()?;
+                if self.cpu.model.intercepts & super::INTERCEPT_SPX != 0 {
+                    return self.intercept();
+                }
                 let v = self.rd32(addr)?;
                 let p = v & 0x7fff_e000;
                 if u64::from(p) + 0x2000 > self.mem.size() {
@@ -379,6 +389,7 @@ mod tests {
     fn psw_validity() {
         assert!(psw_valid(&Psw::new_64bit(0x10000)));
         assert!(!psw_valid(&Psw::new_64bit(0x10001)));
+        assert!(psw_format_valid(&Psw::new_64bit(0x10001)), "odd: checked at fetch");
         use pv_core::psw::{PSW_MASK_BA, PSW_MASK_EA};
         assert!(!psw_valid(&Psw { mask: SHORT_PSW_BIT | PSW_MASK_BA, addr: 0 }));
         assert!(!psw_valid(&Psw { mask: PSW_MASK_EA, addr: 0 }));

@@ -45,11 +45,13 @@ struct TlbEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tlb {
     entries: Vec<TlbEntry>,
+    /// Bumped by every purge (so translations memoized elsewhere can be dropped with it).
+    generation: u64,
 }
 
 impl Default for Tlb {
     fn default() -> Self {
-        Self { entries: vec![TlbEntry::default(); TLB_SIZE] }
+        Self { entries: vec![TlbEntry::default(); TLB_SIZE], generation: 0 }
     }
 }
 
@@ -57,6 +59,14 @@ impl Tlb {
     /// Drops every entry.
     pub fn purge(&mut self) {
         self.entries.iter_mut().for_each(|e| *e = TlbEntry::default());
+        self.generation = self.generation.wrapping_add(1);
+    }
+
+    /// The number of purges so far (a translation taken from the TLB stays valid while it
+    /// is unchanged).
+    #[inline]
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     #[inline]

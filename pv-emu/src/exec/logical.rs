@@ -17,6 +17,11 @@ enum PartOp {
     LoadLogical,
 }
 
+/// Whether `op` is one of the immediate-on-part instructions ([`Exec::part_imm`]).
+pub(crate) fn is_part_imm(op: Op) -> bool {
+    part_of(op).is_some()
+}
+
 /// Operation, bit shift and width of the register part an immediate instruction touches.
 fn part_of(op: Op) -> Option<(PartOp, u32, u32)> {
     use Op::*;

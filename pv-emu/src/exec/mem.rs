@@ -60,8 +60,23 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
                 let t = (logical & !0xfff) | teid::B60_KEY | teid::fsi(store) | asc;
                 return Err(ProgramCheck::with_teid(PgmCode::Protection, t));
             }
+        } else if (abs | 0xfff) < self.mem.size() && (!store || logical & !0x1fff != 0) {
+            // With key 0 nothing else is checked: memoize the page (for stores only
+            // outside the two pages low-address protection may cover).
+            self.cpu.memo_fill(logical, abs, store);
         }
         Ok(abs)
+    }
+
+    /// The fast path of single-page operand accesses: `Some` when the page is in the
+    /// data memo ([`super::memo`]), with the outcome of the storage access.
+    #[inline(always)]
+    fn access_memoized(&mut self, addr: u64, len: usize, store: bool) -> Option<(u64, &mut S)> {
+        if (addr % PAGE) as usize + len > PAGE as usize || self.cpu.state.wrap(addr) != addr {
+            return None;
+        }
+        let abs = self.cpu.memo_data(addr, store)?;
+        Some((abs, &mut *self.mem))
     }
 
     /// Calls `f(offset, absolute, len)` for each page chunk of `len` bytes at `addr`, after
@@ -145,60 +160,74 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
         self.chunks(addr, len, true, |_, _, _, _| Ok(()))
     }
 
+    /// Reads `N` bytes (an operand of one instruction), through the data memo when it
+    /// can.
+    #[inline(always)]
+    fn rd_n<const N: usize>(&mut self, addr: u64) -> Result<[u8; N], ProgramCheck> {
+        let mut b = [0u8; N];
+        match self.access_memoized(addr, N, false) {
+            Some((abs, mem)) => mem.read(GuestAbs(abs), &mut b).map_err(ProgramCheck::from)?,
+            None => self.read(addr, &mut b).map_err(unwrap_pgm)?,
+        }
+        Ok(b)
+    }
+
+    /// Writes `N` bytes (an operand of one instruction), through the data memo when it
+    /// can.
+    #[inline(always)]
+    fn wr_n<const N: usize>(&mut self, addr: u64, b: [u8; N]) -> Step {
+        match self.access_memoized(addr, N, true) {
+            Some((abs, mem)) => Ok(mem.write(GuestAbs(abs), &b).map_err(ProgramCheck::from)?),
+            None => self.write(addr, &b),
+        }
+    }
+
     /// Reads one byte.
     #[inline]
     pub fn rd8(&mut self, addr: u64) -> Result<u8, ProgramCheck> {
-        let mut b = [0u8; 1];
-        self.read(addr, &mut b).map_err(unwrap_pgm)?;
-        Ok(b[0])
+        Ok(self.rd_n::<1>(addr)?[0])
     }
 
     /// Reads a big-endian halfword.
     #[inline]
     pub fn rd16(&mut self, addr: u64) -> Result<u16, ProgramCheck> {
-        let mut b = [0u8; 2];
-        self.read(addr, &mut b).map_err(unwrap_pgm)?;
-        Ok(u16::from_be_bytes(b))
+        Ok(u16::from_be_bytes(self.rd_n(addr)?))
     }
 
     /// Reads a big-endian word.
     #[inline]
     pub fn rd32(&mut self, addr: u64) -> Result<u32, ProgramCheck> {
-        let mut b = [0u8; 4];
-        self.read(addr, &mut b).map_err(unwrap_pgm)?;
-        Ok(u32::from_be_bytes(b))
+        Ok(u32::from_be_bytes(self.rd_n(addr)?))
     }
 
     /// Reads a big-endian doubleword.
     #[inline]
     pub fn rd64(&mut self, addr: u64) -> Result<u64, ProgramCheck> {
-        let mut b = [0u8; 8];
-        self.read(addr, &mut b).map_err(unwrap_pgm)?;
-        Ok(u64::from_be_bytes(b))
+        Ok(u64::from_be_bytes(self.rd_n(addr)?))
     }
 
     /// Writes one byte.
     #[inline]
     pub fn wr8(&mut self, addr: u64, v: u8) -> Step {
-        self.write(addr, &[v])
+        self.wr_n(addr, [v])
     }
 
     /// Writes a big-endian halfword.
     #[inline]
     pub fn wr16(&mut self, addr: u64, v: u16) -> Step {
-        self.write(addr, &v.to_be_bytes())
+        self.wr_n(addr, v.to_be_bytes())
     }
 
     /// Writes a big-endian word.
     #[inline]
     pub fn wr32(&mut self, addr: u64, v: u32) -> Step {
-        self.write(addr, &v.to_be_bytes())
+        self.wr_n(addr, v.to_be_bytes())
     }
 
     /// Writes a big-endian doubleword.
     #[inline]
     pub fn wr64(&mut self, addr: u64, v: u64) -> Step {
-        self.write(addr, &v.to_be_bytes())
+        self.wr_n(addr, v.to_be_bytes())
     }
 }
 

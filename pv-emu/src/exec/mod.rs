@@ -23,8 +23,10 @@ pub mod ieee;
 pub mod load;
 pub mod logical;
 pub mod mem;
+pub mod memo;
 pub mod misc;
 pub mod pending;
+pub mod predecode;
 pub mod reset;
 pub mod sha512;
 pub mod shared;
@@ -110,7 +112,14 @@ pub struct Model {
     pub facilities: [u64; 4],
     /// TOD-clock units (bit 63 = 2^-12 microseconds) each executed instruction takes.
     pub tod_per_insn: u64,
+    /// Instructions that leave the CPU model with [`Exit::Instruction`] although it could
+    /// execute them ([`INTERCEPT_SPX`]); 0 by default. The ultravisor model sets it for
+    /// secure CPUs (uv-spec.md §5.3: SPX is a notification).
+    pub intercepts: u32,
 }
+
+/// [`Model::intercepts`] bit: SET PREFIX is intercepted (after its privilege check).
+pub const INTERCEPT_SPX: u32 = 1;
 
 impl Default for Model {
     /// QEMU 7.2's default "qemu" TCG CPU model facilities (machine.md, "Facilities probed
@@ -121,6 +130,7 @@ impl Default for Model {
             facilities: [0xf940_f6d3_f4c4_5c64, 0x059c_0000_0000_0000, 0x7120_2800_0000_0000, 0],
             // About 100 million instructions per virtual second.
             tod_per_insn: 41,
+            intercepts: 0,
         }
     }
 }
@@ -136,6 +146,8 @@ pub struct Cpu {
     pub tlb: dat::Tlb,
     /// Decoded instructions.
     pub icache: icache::ICache,
+    /// Translations of operand pages ([`memo`]).
+    pub data_memo: memo::DataMemo,
     /// Pending external and I/O interruptions.
     pub pending: pending::Pending,
     /// The stopped state (SIGP STOP / START): a stopped CPU neither executes nor takes
@@ -182,12 +194,89 @@ impl Cpu {
         budget: u64,
         tracer: &mut T,
     ) -> Exit {
-        for _ in 0..budget {
+        let mut left = budget;
+        while left > 0 {
+            // One step with every check (stopped, pending interruptions, waits) ...
+            left -= 1;
             if let Some(exit) = self.step_traced(mem, tracer) {
+                return exit;
+            }
+            // ... then straight on while none of them can apply.
+            let (n, exit) = self.run_quiet(mem, left, tracer);
+            left -= n;
+            if let Some(exit) = exit {
                 return exit;
             }
         }
         Exit::Budget
+    }
+
+    /// Runs up to `max` instructions while the CPU is not stopped, not waiting and has no
+    /// interruption that could be deliverable (the conditions under which
+    /// [`Cpu::step_traced`] goes straight to the next instruction): the count run and the
+    /// exit, if one happened.
+    fn run_quiet<S: Storage + ?Sized, T: Tracer + ?Sized>(
+        &mut self,
+        mem: &mut S,
+        max: u64,
+        tracer: &mut T,
+    ) -> (u64, Option<Exit>) {
+        let tick = self.model.tod_per_insn;
+        let mut n = 0;
+        while n < max && !self.stopped && !self.state.psw.is_wait() && !self.maybe_deliverable() {
+            let mut ex = Exec { cpu: self, mem: &mut *mem, addr: 0, len: 2, executed: None };
+            // Whether the fetch memo's context (PSW mode bits, prefix, ASCE, TLB) is known
+            // to be unchanged: true after a pre-decoded instruction completed, as those
+            // change only registers, the CC, storage and the instruction address.
+            let mut trusted = false;
+            let first = n;
+            let ended = loop {
+                if n == max {
+                    break None;
+                }
+                n += 1;
+                ex.cpu.advance_clock(tick);
+                let addr = ex.cpu.state.psw.addr;
+                ex.addr = addr;
+                let cached =
+                    if trusted { ex.fetch_same_context(addr) } else { ex.fetch_cached(addr) };
+                let (slot, pre) = match cached {
+                    Some(c) => c,
+                    None => match ex.fetch_insn(addr) {
+                        Ok(Some(i)) => (i, ex.cpu.icache.pre(i)),
+                        Ok(None) => (usize::MAX, predecode::Pre::GENERIC),
+                        Err(e) => break Some((Err(e), addr)),
+                    },
+                };
+                // The PSW is updated before execution (see `Exec::fetch_and_run`). The
+                // address can wrap only where it reaches a multiple of 4 KiB.
+                let mut next = addr.wrapping_add(u64::from(ex.len));
+                if next & 0xff8 == 0 {
+                    next = ex.cpu.state.wrap(next);
+                }
+                ex.cpu.state.psw.addr = next;
+                if slot == usize::MAX {
+                    break Some((Err(ProgramCheck::new(PgmCode::Operation).into()), addr));
+                }
+                tracer.instruction(addr, ex.cpu.icache.insn_ref(slot));
+                let res = ex.run_pre(slot, pre);
+                if res.is_err() || pre.kind == predecode::Kind::Generic {
+                    if res == Err(Event::Intercept) && ex.executed.is_none() {
+                        ex.executed = Some(ex.cpu.icache.insn(slot));
+                    }
+                    break Some((res, addr));
+                }
+                trusted = true;
+            };
+            let (len, intercepted) = (ex.len, ex.executed);
+            // The instructions that completed in the loop (`finish` counts the last one).
+            self.executed += n - first - u64::from(ended.is_some());
+            let Some((res, addr)) = ended else { break };
+            if let Some(exit) = self.finish(mem, res, addr, len, intercepted, tracer) {
+                return (n, Some(exit));
+            }
+        }
+        (n, None)
     }
 
     /// Executes one instruction (or delivers the interruption it causes); `Some` when the
@@ -223,43 +312,38 @@ impl Cpu {
         let tick = self.model.tod_per_insn;
         self.advance_clock(tick);
         let addr = self.state.psw.addr;
-        let mut buf = [0u8; 6];
         let mut ex = Exec { cpu: self, mem, addr, len: 2, executed: None };
-        let res = match ex.fetch_insn(addr, &mut buf) {
-            Err(e) => Err(e),
-            Ok(decoded) => {
-                // The PSW is updated before execution: suppressed and completed conditions
-                // report the next instruction; nullifying ones are rewound on delivery.
-                let next = ex.cpu.state.wrap(addr.wrapping_add(u64::from(ex.len)));
-                ex.cpu.state.psw.addr = next;
-                match decoded {
-                    None => Err(Event::Program(ProgramCheck::new(PgmCode::Operation))),
-                    Some(insn) => {
-                        tracer.instruction(addr, &insn);
-                        match insn.accept(&mut ex) {
-                            Ok(()) => Ok(()),
-                            Err(Event::Intercept) => Err(Event::Program(
-                                ProgramCheck::intercepted(ex.executed.unwrap_or(insn)),
-                            )),
-                            Err(e) => Err(e),
-                        }
-                    }
-                }
-            }
-        };
-        let len = ex.len;
+        let res = ex.fetch_and_run(addr, tracer);
+        let (len, intercepted) = (ex.len, ex.executed);
+        self.finish(mem, res, addr, len, intercepted, tracer)
+    }
+
+    /// Counts the instruction at `addr` that ended with `res` and delivers the
+    /// interruption it caused; `Some` when the CPU stops for an exit.
+    #[inline]
+    fn finish<S: Storage + ?Sized, T: Tracer + ?Sized>(
+        &mut self,
+        mem: &mut S,
+        res: Step,
+        addr: u64,
+        len: u8,
+        intercepted: Option<Insn>,
+        tracer: &mut T,
+    ) -> Option<Exit> {
         self.executed += 1;
         match res {
             Ok(()) => return self.wait_outcome(),
             Err(Event::Program(p)) => {
-                if let Some(insn) = p.intercepted {
-                    return Some(Exit::Instruction { insn, addr });
-                }
                 tracer.program_interruption(p.code, addr);
                 self.program_interruption(mem, p, addr, len);
             }
             Err(Event::Svc(code)) => self.svc_interruption(mem, code, len),
-            Err(Event::Intercept) => {}
+            Err(Event::Intercept) => {
+                // `fetch_and_run` leaves the intercepted instruction in `executed`.
+                if let Some(insn) = intercepted {
+                    return Some(Exit::Instruction { insn, addr });
+                }
+            }
         }
         self.wait_outcome()
     }

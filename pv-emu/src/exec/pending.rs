@@ -109,7 +109,7 @@ impl Cpu {
 
     /// A cheap test: could any interruption be deliverable now?
     #[inline]
-    fn maybe_deliverable(&self) -> bool {
+    pub(crate) fn maybe_deliverable(&self) -> bool {
         let mask = self.state.psw.mask;
         let timers = CR0_CLOCK_COMPARATOR | CR0_CPU_TIMER;
         (mask & pv_core::psw::PSW_MASK_EXT != 0

@@ -18,6 +18,7 @@ use pv_core::Psw;
 
 use crate::Error;
 use crate::memory::GuestMemory;
+use crate::storage::MachineMemory;
 
 /// The entry point of images with a kernel parameter area.
 pub const KERNEL_ENTRY: u64 = 0x10000;
@@ -97,8 +98,35 @@ pub struct BootParams {
     pub initrd: Option<Vec<u8>>,
 }
 
-fn fits(mem: &GuestMemory, what: &'static str, addr: u64, len: u64) -> Result<(), Error> {
-    use pv_core::Storage;
+/// Storage a loader writes into: like [`pv_core::Storage::write`], but without setting
+/// reference and change bits where the storage can avoid it.
+pub trait LoadTarget: pv_core::Storage {
+    /// Writes `data` at absolute `addr`.
+    fn load_bytes(&mut self, addr: u64, data: &[u8]) -> Result<(), pv_core::StorageFault>;
+}
+
+impl LoadTarget for GuestMemory {
+    fn load_bytes(&mut self, addr: u64, data: &[u8]) -> Result<(), pv_core::StorageFault> {
+        self.load(addr, data)
+    }
+}
+
+impl LoadTarget for MachineMemory {
+    fn load_bytes(&mut self, addr: u64, data: &[u8]) -> Result<(), pv_core::StorageFault> {
+        match self {
+            Self::Plain(m) => m.load(addr, data),
+            // Through the ultravisor's checked host view.
+            Self::Ultravisor { uv, .. } => uv.storage().write(pv_core::GuestAbs(addr), data),
+        }
+    }
+}
+
+fn fits<M: LoadTarget + ?Sized>(
+    mem: &M,
+    what: &'static str,
+    addr: u64,
+    len: u64,
+) -> Result<(), Error> {
     let size = mem.size();
     if addr.checked_add(len).is_none_or(|e| e > size) {
         return Err(Error::DoesNotFit { what, addr, len, size });
@@ -107,7 +135,11 @@ fn fits(mem: &GuestMemory, what: &'static str, addr: u64, len: u64) -> Result<()
 }
 
 /// Loads `kernel` and `params` into `mem` and returns the boot CPU's PSW.
-pub fn load(mem: &mut GuestMemory, kernel: &Kernel, params: &BootParams) -> Result<Psw, Error> {
+pub fn load<M: LoadTarget + ?Sized>(
+    mem: &mut M,
+    kernel: &Kernel,
+    params: &BootParams,
+) -> Result<Psw, Error> {
     let cmdline = params.cmdline.as_deref().filter(|c| !c.is_empty());
     if (cmdline.is_some() || params.initrd.is_some()) && kernel.entry != KERNEL_ENTRY {
         return Err(Error::NoParameterArea { entry: kernel.entry });
@@ -115,8 +147,8 @@ pub fn load(mem: &mut GuestMemory, kernel: &Kernel, params: &BootParams) -> Resu
     for s in &kernel.segments {
         fits(mem, "image segment", s.paddr, s.memsz)?;
     }
-    let load = |mem: &mut GuestMemory, what, addr: u64, data: &[u8]| {
-        mem.load(addr, data).map_err(|_| Error::DoesNotFit {
+    let load = |mem: &mut M, what, addr: u64, data: &[u8]| {
+        mem.load_bytes(addr, data).map_err(|_| Error::DoesNotFit {
             what,
             addr,
             len: data.len() as u64,

@@ -22,5 +22,6 @@ pub(crate) fn cpu_reset(uv: &mut Ultravisor, call: &mut Call, kind: ResetKind) -
         cpu.psw = Psw::default();
     }
     cpu.reset = Some(kind);
+    cpu.sie.reset(kind);
     Ok(Response::OK)
 }

@@ -55,6 +55,7 @@ pub(crate) fn create_cpu(uv: &mut Ultravisor, call: &mut Call) -> Result<Respons
         state: CpuState::Stopped,
         psw: Psw::default(),
         reset: None,
+        sie: crate::sie::SieState::new(u.num),
     };
     uv.cpus.insert(handle, cpu);
     call.put(&CscUvcb { cpu_handle: handle, ..u });

@@ -41,7 +41,10 @@ pub(crate) fn set_cpu_state(uv: &mut Ultravisor, call: &mut Call) -> Result<Resp
         let Some(psw) = load_psw(uv, config, handle)? else {
             return Ok(Response::rc(rc::INV_STATE));
         };
+        uv.cpu_mut(handle)?.sie.load(psw);
         uv.cpu_mut(handle)?.psw = psw;
+        // The reset sequence a DIAG 308 subcode 0/1 notification asked for is complete.
+        uv.config_mut(config)?.reset_requested = false;
     }
     let cpu = uv.cpu_mut(handle)?;
     cpu.advance(event);

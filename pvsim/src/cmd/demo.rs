@@ -10,11 +10,14 @@
 
 use std::path::Path;
 
-use pv_core::GuestAbs;
-use pv_header::component::{ComponentKind, Encryption, Tweak, TweakPrefix, Unpacker, XtsKey};
+use pv_core::uvc::Ultravisor as _;
+use pv_core::{GuestAbs, Storage as _};
+use pv_header::component::{ComponentKind, TweakPrefix};
 use pv_header::ecc::CustomerKey;
 use pv_header::hkd::HostKeyDocument;
+use pv_hypervisor::pv_boot::{self, PvBootError, PvLayout};
 use pv_ipl::image::ImageInfo;
+use pv_ultravisor::{MachineGeneration, MachineSpec, Ultravisor};
 
 use crate::cli::DemoArgs;
 use crate::error::CliError;
@@ -29,51 +32,73 @@ const HOST_KEY: &[u8] = include_bytes!("../../assets/host.key");
 /// Our own freestanding test program (guests/machine/hello.c, built bytes committed).
 const HELLO: &[u8] = include_bytes!("../../../guests/machine/bin/hello.elf");
 
+/// Host storage layout of the demo machine (8 GiB, sparse): the guest at 4 GiB, donated
+/// storage from 2 GiB.
+const LAYOUT: PvLayout = PvLayout::SPARSE_8G;
+
 /// What the ultravisor side found.
 pub struct UnpackReport {
-    /// Pages decrypted.
+    /// Pages unpacked.
     pub pages: u64,
-    /// The decrypted command line (up to its NUL).
+    /// The decrypted command line (up to its NUL), as the guest sees it.
     pub cmdline: Option<Vec<u8>>,
-    /// The decrypted kernel's first bytes.
+    /// The decrypted kernel's first bytes, as the guest sees it.
     pub kernel_head: Vec<u8>,
+    /// Whether the host's view of the kernel's first page faults (PGM 0x3d).
+    pub host_locked_out: bool,
 }
 
-/// Opens the image's header with `host` and unpacks and verifies every secured component,
-/// as the ultravisor's Unpack and Verify do (uv-spec §3.4 flow, se-format.md §2.3).
-pub fn unpack_and_verify(image: &[u8], host: &CustomerKey) -> Result<UnpackReport, CliError> {
+/// Loads `image` at guest absolute 0 of a z16 machine whose ultravisor (pv-ultravisor)
+/// holds `host`, and starts it as KVM does (pv-hypervisor's `pv_boot`: Initialize, Create
+/// Secure Configuration and CPU, Set Secure Configuration Parameters, Unpack per page,
+/// Verify; uv-spec.md §3.2). A failing UVC comes back as [`PvBootError::Uvc`].
+pub fn unpack_and_verify(
+    image: &[u8],
+    host: CustomerKey,
+) -> Result<Result<UnpackReport, PvBootError<pv_ultravisor::Error>>, CliError> {
     let info = ImageInfo::from_bytes(image)?;
-    let hdr = info.header.open_with_host_key(host)?;
-    let key = XtsKey::new(hdr.secrets().xts_key().clone())?;
-    let mut unpacker = Unpacker::new(&key, Encryption::from_pcf(info.header.pcf().bits()));
-    let mut report = UnpackReport { pages: 0, cmdline: None, kernel_head: Vec::new() };
+    let hdr = usize::try_from(info.header_offset)
+        .ok()
+        .and_then(|o| image.get(o..)?.get(..usize::try_from(info.header.sehs()).ok()?))
+        .ok_or(CliError::Usage("demo: the header is cut off"))?;
+    let spec = MachineSpec::preset(MachineGeneration::Z16).with_host_key(host);
+    let mut uv = Ultravisor::new(spec);
+    if uv.host_storage().write(GuestAbs(LAYOUT.mso), image).is_err() {
+        return Err(CliError::Usage("demo: the image does not fit the guest"));
+    }
+    let guest = match pv_boot::boot(&mut uv, &LAYOUT, hdr, info.components(), 1) {
+        Ok(g) => g,
+        Err(e) => return Ok(Err(e)),
+    };
+    let mut report = UnpackReport {
+        pages: guest.pages,
+        cmdline: None,
+        kernel_head: Vec::new(),
+        host_locked_out: false,
+    };
     for c in info.components() {
-        let prefix = TweakPrefix(c.tweak_prefix);
-        let mut plain = Vec::new();
-        for i in 0..c.len / 4096 {
-            let addr = c.addr + i * 4096;
-            let at = usize::try_from(addr).map_err(|_| CliError::Usage("image too large"))?;
-            let mut page = [0u8; 4096];
-            page.copy_from_slice(
-                image
-                    .get(at..at + 4096)
-                    .ok_or(CliError::Usage("a component lies beyond the end of the image"))?,
-            );
-            unpacker.unpack_page(GuestAbs(addr), Tweak::new(prefix, i * 4096), &mut page)?;
-            plain.extend_from_slice(&page);
-            report.pages += 1;
+        let mut view = uv
+            .guest_storage(guest.cpus[0])
+            .map_err(|_| CliError::Usage("demo: the secure CPU is gone"))?;
+        let mut plain = vec![0u8; usize::try_from(c.len).unwrap_or(0).min(4096)];
+        if view.read(GuestAbs(c.addr), &mut plain).is_err() {
+            return Err(CliError::Usage("demo: the guest cannot read its own component"));
         }
-        match prefix.kind() {
+        match TweakPrefix(c.tweak_prefix).kind() {
             Some(ComponentKind::Cmdline) => {
                 let end = plain.iter().position(|&b| b == 0).unwrap_or(plain.len());
                 report.cmdline = Some(plain[..end].to_vec());
             }
-            Some(ComponentKind::Kernel) => report.kernel_head = plain[..16].to_vec(),
+            Some(ComponentKind::Kernel) => {
+                report.kernel_head = plain[..16.min(plain.len())].to_vec();
+                let mut b = [0u8; 16];
+                report.host_locked_out =
+                    uv.host_storage().read(GuestAbs(LAYOUT.mso + c.addr), &mut b).is_err();
+            }
             _ => {}
         }
     }
-    unpacker.verify(&info.header.digests())?;
-    Ok(report)
+    Ok(Ok(report))
 }
 
 fn step(n: u32, what: &str) -> Result<(), CliError> {
@@ -146,28 +171,35 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
     let hdr = crate::cmd::info::read_header(&image)?;
     out::text(&crate::cmd::info::render(&hdr, None, false, pv_header::info::Format::TextFull)?)?;
 
-    step(3, "ultravisor: open the header with the host's private key, unpack, verify")?;
-    let host_key = std::str::from_utf8(HOST_KEY)
-        .map_err(|_| CliError::Usage("demo: bundled key is not PEM"))
-        .and_then(|s| CustomerKey::from_pem(s).map_err(CliError::from))?;
+    step(3, "host + ultravisor: start the image as a secure guest (pv-ultravisor, z16)")?;
+    let host_key = || {
+        std::str::from_utf8(HOST_KEY)
+            .map_err(|_| CliError::Usage("demo: bundled key is not PEM"))
+            .and_then(|s| CustomerKey::from_pem(s).map_err(CliError::from))
+    };
     let hkd = HostKeyDocument::read(HOST_CRT)?;
     outln!("host key hash (phkh): {}", hex::encode(hkd.phkh()))?;
+    outln!("host: Initialize, Create Secure Configuration + CPU, Set Secure Configuration")?;
+    outln!("      Parameters (the header), Unpack for every page, Verify Unpack")?;
     let bytes = read_file(&image)?;
-    let report = unpack_and_verify(&bytes, &host_key)?;
+    let report = unpack_and_verify(&bytes, host_key()?)?.map_err(CliError::Refused)?;
     outln!("unpacked {} pages; PLD, ALD, TLD and page count match the header", report.pages)?;
     if let Some(c) = &report.cmdline {
-        outln!("decrypted command line: {:?}", String::from_utf8_lossy(c))?;
+        outln!("guest sees its command line: {:?}", String::from_utf8_lossy(c))?;
     }
-    outln!("decrypted kernel starts: {}", hex::encode(&report.kernel_head))?;
+    outln!("guest sees its kernel start: {}", hex::encode(&report.kernel_head))?;
+    if report.host_locked_out {
+        outln!("host reading the same page: secure-storage access exception (PGM 0x3d)")?;
+    }
 
-    step(4, "attacker: flip one byte of the encrypted kernel, then unpack again")?;
+    step(4, "attacker: flip one byte of the encrypted kernel, then boot it again")?;
     let info = ImageInfo::from_bytes(&bytes)?;
     let mut tampered = bytes.clone();
     let kaddr = info.components().first().map(|c| c.addr).unwrap_or(0) as usize + 100;
     tampered[kaddr] ^= 0x01;
-    match unpack_and_verify(&tampered, &host_key) {
+    match unpack_and_verify(&tampered, host_key()?)? {
         Ok(_) => return Err(CliError::Usage("demo: the tampered image was accepted")),
-        Err(e) => outln!("rejected, as the ultravisor would (Verify fails): {e}")?,
+        Err(e) => outln!("rejected by the ultravisor: {e} (0x1b: page list digest)")?,
     }
     out::flush()?;
     match &a.keep {

@@ -3,6 +3,7 @@
 pub mod build;
 pub mod create;
 pub mod demo;
+pub mod gdb;
 pub mod hkd;
 pub mod info;
 pub mod run;

@@ -1,5 +1,7 @@
 //! `pvsim run`: boots a program on pv-hypervisor's non-secure machine (machine.md), the
-//! SCLP console on stdout/stdin, optionally tracing every instruction to stderr.
+//! SCLP console on stdout/stdin, optionally tracing every instruction to stderr. With
+//! `--ultravisor` the machine gets pv-ultravisor's model of a z15/z16/z17 preset (its
+//! storage sized to the machine's usable memory), and the program is its host.
 
 use std::cell::Cell;
 use std::io::{BufWriter, Read, Stderr, Write};
@@ -10,9 +12,9 @@ use pv_emu::disasm::{NoSymbols, disassemble};
 use pv_hypervisor::host::{Clock, Console, tod_from_unix_micros};
 use pv_hypervisor::loader::{BootParams, Kernel};
 use pv_hypervisor::trace::{InsnEvent, Observer};
-use pv_hypervisor::{Facilities, Machine, MachineConfig, Outcome, WatchdogAction};
+use pv_hypervisor::{Facilities, HostUltravisor, Machine, MachineConfig, Outcome, WatchdogAction};
 
-use crate::cli::{RunArgs, WatchdogArg};
+use crate::cli::{RunArgs, UvGeneration, WatchdogArg};
 use crate::error::CliError;
 use crate::files;
 
@@ -191,6 +193,18 @@ fn config(args: &RunArgs) -> Result<MachineConfig, CliError> {
     })
 }
 
+/// The ultravisor model of `generation` (its preset, with the derived host keys) over
+/// `size` bytes of storage, for `--ultravisor`.
+fn ultravisor(generation: UvGeneration, size: u64) -> Box<dyn HostUltravisor> {
+    use pv_ultravisor::{MachineGeneration as G, MachineSpec, Ultravisor};
+    let g = match generation {
+        UvGeneration::Z15 => G::Z15,
+        UvGeneration::Z16 => G::Z16,
+        UvGeneration::Z17 => G::Z17,
+    };
+    Box::new(Ultravisor::new(MachineSpec::preset(g).with_storage_size(size)))
+}
+
 /// Runs `pvsim run`.
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let cfg = config(args)?;
@@ -199,12 +213,24 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let params = BootParams { cmdline: args.append.clone().map(String::into_bytes), initrd };
     let status = Rc::new(Cell::new(None));
     let console = StdConsole::new(Rc::clone(&status));
-    let mut machine = Machine::new(cfg, Box::new(console), &SystemClock)?;
+    let mut machine = match args.ultravisor {
+        None => Machine::new(cfg, Box::new(console), &SystemClock)?,
+        Some(generation) => {
+            let uv = ultravisor(generation, cfg.usable_memory());
+            Machine::with_ultravisor(cfg, uv, Box::new(console), &SystemClock)?
+        }
+    };
     if args.trace {
         machine.set_observer(Box::new(TracePrinter { out: BufWriter::new(std::io::stderr()) }));
     }
     machine.boot(kernel, params)?;
-    let outcome = machine.run();
+    let outcome = match args.gdb {
+        Some(port) => crate::cmd::gdb::run(&mut machine, port, &status)?,
+        None => machine.run(),
+    };
+    if let Some(fault) = machine.ultravisor_fault() {
+        eprintln!("pvsim: {fault}");
+    }
     drop(machine);
     if !outcome.is_clean() {
         return Err(CliError::Guest(GuestFailure::Machine(outcome)));

@@ -1,0 +1,274 @@
+//! Pre-decoded instructions: when an instruction enters the decoded-instruction cache
+//! ([`super::icache`]), the frequent ones (register and immediate arithmetic, loads and
+//! stores with a storage operand, relative branches, compare and branch) are resolved once
+//! to a [`Pre`] that names the executor routine and carries its operands, so running them
+//! from the cache is one `match` instead of the format visitor followed by the opcode
+//! matches of [`super::dispatch`]. Every other instruction is [`Kind::Generic`] and goes
+//! through the visitor. The routines called are the same ones the visitor calls, so both
+//! paths have the same semantics.
+
+use pv_core::Storage;
+
+use super::arith::{Alu, Wid, alu_of};
+use super::{Exec, Step};
+use crate::decode::{Fields, Insn, Op};
+
+/// Which executor routine a [`Pre`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Run through the format visitor.
+    Generic,
+    /// RR/RRE arithmetic: R1 = R1 `k` (R2 extended by `w`).
+    AluRr,
+    /// RRF three-operand arithmetic: R1 = R2 `k` (R3 extended by `w`).
+    AluRrr,
+    /// RI/RIL arithmetic: R1 = R1 `k` `imm` (already extended).
+    AluImm,
+    /// RX/RXY arithmetic with a storage operand of shape `w` at `imm`(X2 = `r2`, B2 =
+    /// `r3`).
+    AluMem,
+    /// RX/RXY stores of `w.bytes()` bytes from R1 at `imm`(X2 = `r2`, B2 = `r3`).
+    Store,
+    /// LA/LAY: R1 = `imm`(X2 = `r2`, B2 = `r3`).
+    La,
+    /// BRC/BRCL with mask `r1`: branch to the instruction address + `imm`.
+    Brc,
+    /// BRCT/BRCTG (`op`): decrement R1, branch to the instruction address + `imm`.
+    Brct,
+    /// RSY shifts and rotates (`op`): R1, R3 = `r2`, amount `imm`(B2 = `r3`).
+    Shift,
+    /// SI storage-immediate instructions (`op`): I2 = `r1`, address `imm`(B1 = `r3`).
+    StorageImm,
+    /// RIE-b compare and branch (`op`): R1 with R2 = `r2`, mask `r3`, offset `imm`.
+    CmpBranchReg,
+    /// RIE-c compare and branch (`op`): R1 with I2 = `r2` extended by `w`, mask `r3`,
+    /// offset `imm`.
+    CmpBranchImm,
+    /// RI/RIL immediate on a register part (IIHH ... LLILF, NILL, ...; `op`): R1, `imm`.
+    PartImm,
+}
+
+/// An instruction resolved to its executor routine ([`Kind`]) and operands: a small
+/// plain record, cheap to copy out of the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pre {
+    /// The routine.
+    pub kind: Kind,
+    /// ALU operation (for the `Alu*` kinds).
+    pub k: Alu,
+    /// Operand shape.
+    pub w: Wid,
+    /// First register field (or mask / immediate byte, per [`Kind`]).
+    pub r1: u8,
+    /// Second register field (per [`Kind`]).
+    pub r2: u8,
+    /// Third register field (per [`Kind`]).
+    pub r3: u8,
+    /// The opcode.
+    pub op: Op,
+    /// Immediate, displacement or branch offset in bytes.
+    pub imm: i64,
+}
+
+impl Pre {
+    /// The form that runs through the visitor.
+    pub const GENERIC: Self = Self {
+        kind: Kind::Generic,
+        k: Alu::L64,
+        w: Wid::G,
+        r1: 0,
+        r2: 0,
+        r3: 0,
+        op: Op::Bcr,
+        imm: 0,
+    };
+
+    const fn new(kind: Kind, op: Op, r1: u8, r2: u8, r3: u8, imm: i64) -> Self {
+        Self { kind, k: Alu::L64, w: Wid::G, r1, r2, r3, op, imm }
+    }
+
+    const fn alu(kind: Kind, op: Op, (k, w): (Alu, Wid), r1: u8, r2: u8, r3: u8, imm: i64) -> Self {
+        Self { kind, k, w, r1, r2, r3, op, imm }
+    }
+}
+
+/// Resolves `insn` to its [`Pre`] form (mirrors the visitor's dispatch order).
+pub fn pre_decode(insn: &Insn) -> Pre {
+    use Op::*;
+    let op = insn.op;
+    let generic = Pre::GENERIC;
+    match insn.fields {
+        Fields::Rr(f) if op != Spm => match alu_of(op) {
+            Some(a) => Pre::alu(Kind::AluRr, op, a, f.r1, f.r2, 0, 0),
+            None => generic,
+        },
+        Fields::Rre(f) => match alu_of(op) {
+            Some(a) => Pre::alu(Kind::AluRr, op, a, f.r1, f.r2, 0, 0),
+            None => generic,
+        },
+        Fields::Rrf(f) => match alu_of(op) {
+            Some(a) => Pre::alu(Kind::AluRrr, op, a, f.r1, f.r2, f.r3, 0),
+            None => generic,
+        },
+        Fields::Ri(f) if super::logical::is_part_imm(op) => {
+            Pre::new(Kind::PartImm, op, f.r1, 0, 0, i64::from(f.i2))
+        }
+        Fields::Ril(f) if super::logical::is_part_imm(op) => {
+            Pre::new(Kind::PartImm, op, f.r1, 0, 0, i64::from(f.i2))
+        }
+        Fields::Ri(f) => {
+            let off = i64::from(f.i2 as i16) * 2;
+            match (alu_of(op), op) {
+                (Some(a), _) => {
+                    Pre::alu(Kind::AluImm, op, a, f.r1, 0, 0, a.1.extend(u64::from(f.i2)) as i64)
+                }
+                (None, Brc) => Pre::new(Kind::Brc, op, f.r1, 0, 0, off),
+                (None, Brct | Brctg) => Pre::new(Kind::Brct, op, f.r1, 0, 0, off),
+                _ => generic,
+            }
+        }
+        Fields::Ril(f) => {
+            if op == Brcl {
+                return Pre::new(Kind::Brc, op, f.r1, 0, 0, i64::from(f.i2 as i32) * 2);
+            }
+            if op.info().syntax.contains('J') || matches!(op, Aih | Alsih | Alsihn | Cih | Clih) {
+                return generic;
+            }
+            match alu_of(op) {
+                Some(a) => {
+                    Pre::alu(Kind::AluImm, op, a, f.r1, 0, 0, a.1.extend(u64::from(f.i2)) as i64)
+                }
+                None => generic,
+            }
+        }
+        Fields::Rx(f) => mem_form(op, f.r1, f.x2, f.b2, i64::from(f.d2)),
+        Fields::Rxy(f) => mem_form(op, f.r1, f.x2, f.b2, i64::from(f.d2)),
+        Fields::Rsy(f) => match op {
+            Sllg | Srlg | Srag | Slag | Sllk | Srlk | Srak | Slak | Rll | Rllg => {
+                Pre::new(Kind::Shift, op, f.r1, f.r3, f.b2, i64::from(f.d2))
+            }
+            _ => generic,
+        },
+        Fields::Si(f) => match op {
+            Mvi | Cli | Tm | Ni | Oi | Xi => {
+                Pre::new(Kind::StorageImm, op, f.i2, 0, f.b1, i64::from(f.d1))
+            }
+            _ => generic,
+        },
+        Fields::RieB(f) => Pre::new(Kind::CmpBranchReg, op, f.r1, f.r2, f.m3, i64::from(f.ri4) * 2),
+        Fields::RieC(f) => {
+            let w = match op {
+                Clij | Clgij => Wid::Bu,
+                _ => Wid::Bs,
+            };
+            let off = i64::from(f.ri4) * 2;
+            Pre::alu(Kind::CmpBranchImm, op, (Alu::L64, w), f.r1, f.i2, f.m3, off)
+        }
+        _ => generic,
+    }
+}
+
+/// The [`Pre`] form of an RX/RXY instruction.
+fn mem_form(op: Op, r1: u8, x2: u8, b2: u8, d2: i64) -> Pre {
+    use Op::*;
+    if let Some(a) = alu_of(op) {
+        return Pre::alu(Kind::AluMem, op, a, r1, x2, b2, d2);
+    }
+    let w = match op {
+        Stg => Wid::G,
+        St | Sty => Wid::Fu,
+        Sth | Sthy => Wid::Hu,
+        Stc | Stcy => Wid::Bu,
+        La | Lay => return Pre::new(Kind::La, op, r1, x2, b2, d2),
+        _ => return Pre::GENERIC,
+    };
+    Pre::alu(Kind::Store, op, (Alu::L64, w), r1, x2, b2, d2)
+}
+
+impl<S: Storage + ?Sized> Exec<'_, S> {
+    /// Runs a pre-decoded instruction; `slot` is its decoded-instruction cache slot
+    /// (for [`Kind::Generic`]).
+    #[inline(always)]
+    pub fn run_pre(&mut self, slot: usize, pre: Pre) -> Step {
+        let Pre { kind, k, w, r1, r2, r3, op, imm } = pre;
+        match kind {
+            Kind::Generic => self.cpu.icache.insn(slot).accept(self),
+            Kind::AluRr => {
+                let st = &self.cpu.state;
+                let (a, b) = (st.g(r1), w.extend(st.g(r2)));
+                self.alu(k, r1, a, b)
+            }
+            Kind::AluRrr => {
+                let st = &self.cpu.state;
+                let (a, b) = (st.g(r2), w.extend(st.g(r3)));
+                self.alu(k, r1, a, b)
+            }
+            Kind::AluImm => {
+                let a = self.cpu.state.g(r1);
+                self.alu(k, r1, a, imm as u64)
+            }
+            Kind::AluMem => {
+                let addr = self.ea(r2, r3, imm);
+                let b = self.mem_operand(w, addr)?;
+                let a = self.cpu.state.g(r1);
+                self.alu(k, r1, a, b)
+            }
+            Kind::Store => {
+                let addr = self.ea(r2, r3, imm);
+                let v = self.cpu.state.g(r1);
+                match w {
+                    Wid::G => self.wr64(addr, v),
+                    Wid::Fu => self.wr32(addr, v as u32),
+                    Wid::Hu => self.wr16(addr, v as u16),
+                    _ => self.wr8(addr, v as u8),
+                }
+            }
+            Kind::La => {
+                let addr = self.ea(r2, r3, imm);
+                // In the 24- and 31-bit modes only bits 32-63 are replaced.
+                let st = &mut self.cpu.state;
+                if st.psw.mask & pv_core::psw::PSW_MASK_EA != 0 {
+                    st.set_g(r1, addr);
+                } else {
+                    st.set_gr32(r1, addr as u32);
+                }
+                Ok(())
+            }
+            Kind::Brc => {
+                if super::branch::mask_hits(r1, self.cpu.state.psw.cc()) {
+                    let t = self.addr.wrapping_add(imm as u64);
+                    self.branch_to(t);
+                }
+                Ok(())
+            }
+            Kind::Brct => {
+                let t = self.cpu.state.wrap(self.addr.wrapping_add(imm as u64));
+                self.branch_on_count(op, r1, Some(t))
+            }
+            Kind::Shift => {
+                let addr = self.ea(0, r3, imm);
+                self.shift(op, r1, r2, addr)
+            }
+            Kind::StorageImm => {
+                let addr = self.ea(0, r3, imm);
+                match self.storage_imm(op, addr, u16::from(r1)) {
+                    Some(r) => r,
+                    None => self.cpu.icache.insn(slot).accept(self),
+                }
+            }
+            Kind::PartImm => match self.part_imm(op, r1, imm as u64) {
+                Some(r) => r,
+                None => self.cpu.icache.insn(slot).accept(self),
+            },
+            Kind::CmpBranchReg | Kind::CmpBranchImm => {
+                let st = &self.cpu.state;
+                let b = if kind == Kind::CmpBranchReg { st.g(r2) } else { w.extend(r2.into()) };
+                if self.compare_hits(op, st.g(r1), b, r3) {
+                    let t = self.addr.wrapping_add(imm as u64);
+                    self.branch_to(t);
+                }
+                Ok(())
+            }
+        }
+    }
+}

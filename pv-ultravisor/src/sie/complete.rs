@@ -1,0 +1,163 @@
+//! The next entry after a 0x68 interception completes the instruction with what the host
+//! left in `pv_grregs`, the PSW's CC and the SIDA (uv-spec.md §5.2, §5.4) — or delivers
+//! the specification/operand exception the host injected instead. Then the interruption
+//! chosen with `iictl` is delivered inside the guest (§5.5). After any other
+//! interception, host changes to registers, PSW and SIDA are ignored.
+
+use alloc::vec;
+
+use pv_core::sie::{SieExit, StateDescription, iictl, pv_grregs};
+use pv_core::{GuestAbs, Storage};
+use pv_emu::exec::Exec;
+use pv_emu::exec::pending::{IoInterruption, ext_code};
+use pv_emu::interrupt::{PgmCode, ProgramCheck};
+
+use super::Ctx;
+use pv_core::uvc::PGM_SPECIFICATION;
+
+/// Program-interruption code: operand.
+const PGM_OPERAND: u16 = 0x15;
+use super::intercept::{Pending, PendingKind};
+use crate::error::Result;
+use crate::ultravisor::Ultravisor;
+
+/// Completes the pending instruction, if any. `Some` if SIE must end first (a guest page
+/// became non-secure since the interception; the instruction stays pending).
+pub(crate) fn complete(
+    uv: &mut Ultravisor,
+    ctx: &Ctx,
+    sd: &StateDescription,
+    page: &[u8],
+) -> Result<Option<SieExit>> {
+    let Some(p) = ctx.parts(uv)?.0.pending else {
+        return Ok(None);
+    };
+    let inject = match sd.iictl {
+        iictl::PGM_SPEC => Some(PGM_SPECIFICATION),
+        iictl::PGM_OPERAND => Some(PGM_OPERAND),
+        _ => None,
+    };
+    if let Some(code) = inject {
+        let mut pc = ProgramCheck::new(PgmCode::Specification);
+        pc.code = code;
+        let (st, mut view) = ctx.parts(uv)?;
+        st.pending = None;
+        st.emu.program_interruption(&mut view, pc, p.addr, p.len);
+        return Ok(None);
+    }
+    let host_gr = pv_grregs(page);
+    let cc = ((sd.gpsw_mask >> 44) & 3) as u8;
+    let sida = read_sida(uv, sd)?;
+    let r = apply(uv, ctx, &p, &host_gr, cc, &sida)?;
+    if let Some(exit) = r {
+        return Ok(Some(exit));
+    }
+    ctx.parts(uv)?.0.pending = None;
+    Ok(None)
+}
+
+/// The host's SIDA (its first page; checked accessible at entry).
+fn read_sida(uv: &mut Ultravisor, sd: &StateDescription) -> Result<alloc::vec::Vec<u8>> {
+    let mut b = vec![0u8; 4096];
+    let _ = Storage::read(&mut uv.mem, GuestAbs(sd.sida_origin()), &mut b);
+    Ok(b)
+}
+
+fn apply(
+    uv: &mut Ultravisor,
+    ctx: &Ctx,
+    p: &Pending,
+    host_gr: &[u64; 16],
+    cc: u8,
+    sida: &[u8],
+) -> Result<Option<SieExit>> {
+    let (st, mut view) = ctx.parts(uv)?;
+    let s = &mut st.emu.state;
+    let nonsecure = |f: pv_core::StorageFault| {
+        Some(SieExit::Program {
+            code: f.program_interruption_code(),
+            addr: f.addr().get() & !0xfff,
+        })
+    };
+    match p.kind {
+        PendingKind::Nothing => {}
+        PendingKind::CcOnly => s.psw.set_cc(cc),
+        PendingKind::Diag500 => s.gr[2] = host_gr[2],
+        PendingKind::Diag308 { r1, subcode, ipib } => {
+            if subcode == 6 {
+                let n = (u32::from_be_bytes([sida[0], sida[1], sida[2], sida[3]]) as usize)
+                    .clamp(4, sida.len());
+                if let Err(f) = view.write(GuestAbs(ipib), &sida[..n]) {
+                    return Ok(nonsecure(f));
+                }
+            }
+            let s = &mut st.emu.state;
+            s.gr[usize::from(r1.wrapping_add(1) & 15)] = host_gr[1];
+        }
+        PendingKind::Servc { sccb, len } => {
+            if let Err(f) = view.write(GuestAbs(sccb), &sida[..usize::from(len)]) {
+                return Ok(nonsecure(f));
+            }
+            st.emu.state.psw.set_cc(cc);
+            st.servc_unmasked = true;
+        }
+        PendingKind::Stsi { b2, d2, fc } => {
+            s.psw.set_cc(cc);
+            if fc == 0 {
+                s.gr[0] = (s.gr[0] & !0xf000_0000) | (host_gr[0] & 0xf000_0000);
+            } else if cc == 0 {
+                let mut ex = Exec {
+                    cpu: &mut st.emu,
+                    mem: &mut view,
+                    addr: p.addr,
+                    len: p.len,
+                    executed: None,
+                };
+                let ea = ex.ea(0, b2, i64::from(d2));
+                if let Err(pv_emu::exec::Event::Program(pc)) = ex.write(ea, &sida[..4096]) {
+                    if matches!(pc.code, 0x3e | 0x3f) {
+                        let at = pc.teid.unwrap_or(0) & !0xfff;
+                        return Ok(Some(SieExit::Program { code: pc.code, addr: at }));
+                    }
+                    st.emu.program_interruption(&mut view, pc, p.addr, p.len);
+                }
+            }
+        }
+        PendingKind::Sigp { r1 } => {
+            s.psw.set_cc(cc);
+            if cc == 1 {
+                let r = usize::from(r1 & 15);
+                s.gr[r] = (s.gr[r] & !0xffff_ffff) | (host_gr[r] & 0xffff_ffff);
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Delivers the interruption the host chose with `iictl` (the entry checks allowed it).
+pub(crate) fn inject(uv: &mut Ultravisor, ctx: &Ctx, sd: &StateDescription) -> Result<()> {
+    let (st, mut view) = ctx.parts(uv)?;
+    match sd.iictl {
+        iictl::EXT => {
+            let from = matches!(sd.eic, ext_code::EMERGENCY_SIGNAL | ext_code::EXTERNAL_CALL)
+                .then_some(sd.extcpuaddr);
+            let param = if sd.eic == ext_code::SERVICE_SIGNAL { sd.eiparams } else { 0 };
+            st.emu.external_interruption(&mut view, sd.eic, param, from);
+            if sd.eic == ext_code::SERVICE_SIGNAL {
+                // Re-masked after each delivery.
+                st.servc_unmasked = false;
+            }
+        }
+        iictl::IO => {
+            let io = IoInterruption {
+                subsystem_id: (u32::from(sd.subchannel_id) << 16) | u32::from(sd.subchannel_nr),
+                param: sd.io_int_parm,
+                id_word: sd.io_int_word,
+            };
+            st.emu.io_interruption(&mut view, io);
+        }
+        iictl::RESTART => st.emu.restart_interruption(&mut view),
+        _ => {}
+    }
+    Ok(())
+}
