@@ -131,6 +131,11 @@ impl Ultravisor {
         self.cpus.get(&handle).map(|c| c.psw)
     }
 
+    /// The configuration handle of secure CPU `handle`.
+    pub fn cpu_config(&self, handle: u64) -> Option<u64> {
+        self.cpus.get(&handle).map(|c| c.config)
+    }
+
     /// The prefix of a secure CPU (trusted-side accessor; the host learns it only from
     /// SPX notifications).
     pub fn cpu_prefix(&self, handle: u64) -> Option<u64> {

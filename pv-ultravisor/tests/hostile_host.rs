@@ -16,6 +16,7 @@ mod support;
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
+use pv_core::sie::{SDF_FORMAT4, SieExit, StateDescription};
 use pv_core::uvc::guest::{RemoveSharedUvcb, SetSharedUvcb};
 use pv_core::uvc::uvcb::{
     CfsUvcb, CgcUvcb, CpuSetStateUvcb, CscUvcb, CtsUvcb, DestroyPageUvcb, DumpCpuUvcb, InitUvcb,
@@ -55,6 +56,19 @@ fn count(cmd: UvcCmd, out: pv_core::uvc::UvcOutcome) {
         let e = m.entry(cmd.code()).or_default();
         e.0 += 1;
         e.1 += u64::from(out.is_ok());
+    }
+}
+
+/// SIE exits under synthetic keys: 0xf0xx interception code xx, 0xe0xx program
+/// exit with code xx, 0xefff budget.
+fn count_exit(exit: SieExit) {
+    let key = match exit {
+        SieExit::Intercept(c) => 0xf000 | u16::from(c),
+        SieExit::Program { code, .. } => 0xe000 | (code & 0xff),
+        _ => 0xefff,
+    };
+    if let Ok(mut m) = STATS.lock() {
+        m.entry(key).or_default().0 += 1;
     }
 }
 
@@ -157,6 +171,19 @@ enum Op {
         gpage: u64,
     },
     HostReset,
+    /// SIE entry of CPU `cpu` with a state description at `sd` (well formed for that
+    /// CPU, or with one byte changed), the ASCE of configuration kind `asce`, a SIDA at
+    /// `sida` and an instruction budget.
+    Sie {
+        cpu: usize,
+        /// `None`: the CPU's own state-description address.
+        sd: Option<u64>,
+        /// `None`: the ASCE of the CPU's configuration.
+        asce: Option<u8>,
+        sida: u64,
+        budget: u64,
+        poke: Option<(usize, u8)>,
+    },
 }
 
 fn addr() -> impl Strategy<Value = u64> {
@@ -221,6 +248,15 @@ fn any_op() -> impl Strategy<Value = Op> {
         3 => (idx(), gpage(), any::<bool>()).prop_map(|(cpu, gpage, share)| Op::GuestShare { cpu, gpage, share }),
         3 => (idx(), gpage()).prop_map(|(cpu, gpage)| Op::GuestMarker { cpu, gpage }),
         1 => Just(Op::HostReset),
+        3 => (
+            idx(),
+            prop::option::weighted(0.2, good_or_any((0..8).map(|i| 0x3_0000 + i * 0x1000).collect())),
+            prop::option::weighted(0.2, 0u8..4),
+            good_or_any(vec![0x4_0000, 0x5_0000]),
+            prop_oneof![1 => Just(0u64), 3 => 1u64..3000],
+            prop::option::weighted(0.3, (0usize..0x400, any::<u8>())),
+        )
+            .prop_map(|(cpu, sd, asce, sida, budget, poke)| Op::Sie { cpu, sd, asce, sida, budget, poke }),
     ]
 }
 
@@ -240,6 +276,10 @@ struct World {
     uv: Ultravisor,
     /// MSO of each configuration handle ever created.
     msos: BTreeMap<u64, u64>,
+    /// Guest ASCE of each configuration handle ever created.
+    asces: BTreeMap<u64, u64>,
+    /// State-description address of each CPU handle ever created.
+    sds: BTreeMap<u64, u64>,
     a1: Vec<u8>,
     a1_pages: Vec<(u64, u64, u64, Vec<u8>)>,
 }
@@ -261,6 +301,8 @@ impl World {
         Self {
             uv: Ultravisor::new(machine()),
             msos: BTreeMap::new(),
+            asces: BTreeMap::new(),
+            sds: BTreeMap::new(),
             a1: asset("A1/sehdr.bin"),
             a1_pages: pages,
         }
@@ -319,6 +361,7 @@ impl World {
                 if let Ok(b) = self.host().read_vec(UVCB_AT + 0x18, 8) {
                     let h = u64::from_be_bytes(b.try_into().unwrap());
                     self.msos.insert(h, MSOS[mso]);
+                    self.asces.insert(h, u.guest_asce);
                 }
             }
             Op::CreateCpu { cfg, num, stor, sie } => {
@@ -330,6 +373,9 @@ impl World {
                     state_origin: sie,
                 };
                 self.typed(&u);
+                if let Ok(b) = self.host().read_vec(UVCB_AT + 0x18, 8) {
+                    self.sds.insert(u64::from_be_bytes(b.try_into().unwrap()), sie);
+                }
             }
             Op::SetHeader { cfg } => {
                 let hdr = self.a1.clone();
@@ -465,6 +511,38 @@ impl World {
                 }
             }
             Op::HostReset => self.uv.host_reset().expect("host reset"),
+            Op::Sie { cpu, sd, asce, sida, budget, poke } => {
+                use pv_core::uvc::Ultravisor as _;
+                let c = self.cpu(cpu);
+                let cfg = self.uv.cpu_config(c).unwrap_or(0);
+                let sd = sd.or_else(|| self.sds.get(&c).copied()).unwrap_or(0x3_0000);
+                let asce = match asce {
+                    Some(a) => 0x100 | (u64::from(a) << 20),
+                    None => self.asces.get(&cfg).copied().unwrap_or(0x100),
+                };
+                let Ok(mut page) = self.host().read_vec(sd, 4096) else { return };
+                let s = StateDescription {
+                    pv_handle_cpu: c,
+                    pv_handle_config: cfg,
+                    sdf: SDF_FORMAT4,
+                    sidad: sida,
+                    ..StateDescription::decode(&page)
+                };
+                s.encode_into(&mut page);
+                if let Some((off, byte)) = poke {
+                    page[off] = byte;
+                }
+                if self.host().write(GuestAbs(sd), &page).is_err() {
+                    return;
+                }
+                let exit = self.uv.sie(sd, asce, budget).expect("model fault in SIE");
+                count_exit(exit);
+                // The state description the host reads back carries no guest secret.
+                if let Ok(b) = self.host().read_vec(sd, 4096) {
+                    let leaked = b.windows(MARKER.len()).any(|w| w == MARKER);
+                    assert!(!leaked, "marker in the SIE page after {exit:?}");
+                }
+            }
         }
     }
 
