@@ -14,15 +14,21 @@ use pv_header::info::{Format, InfoView, NOT_VERIFIED_WARNING};
 /// Reads the SE header of an image or header file, without reading the whole image.
 pub fn read_header(path: &Path) -> Result<SeHdr, CliError> {
     let mut f = std::fs::File::open(path).map_err(|e| CliError::io(path, e))?;
-    let (_, hdr) = pv_header::hdr::read_from(&mut f)?;
-    Ok(hdr)
+    Ok(read_header_from(&mut f)?)
+}
+
+fn read_header_from(f: &mut std::fs::File) -> pv_header::Result<SeHdr> {
+    pv_header::hdr::read_from(f).map(|(_, hdr)| hdr)
 }
 
 /// Says (on stderr, so stdout stays pvimg's) when a full image has no boot loader: pvsim's
 /// own loaders come later, and until then its images are not bootable.
-fn note_missing_loader(path: &Path) {
-    let Ok(mut f) = std::fs::File::open(path) else { return };
-    if let Ok(img) = pv_ipl::image::ImageInfo::read_from(&mut f)
+fn note_missing_loader(f: &mut std::fs::File) {
+    use std::io::Seek;
+    if f.rewind().is_err() {
+        return;
+    }
+    if let Ok(img) = pv_ipl::image::ImageInfo::read_from(f)
         && img.metadata.is_some()
         && !img.loader_present
     {
@@ -91,8 +97,11 @@ pub fn run(a: &InfoArgs) -> Result<(), CliError> {
         None if std::io::stdout().is_terminal() => Format::Text,
         None => Format::JsonPretty,
     };
-    let hdr = read_header(input)?;
-    note_missing_loader(input);
+    // One open file for the header and the loader check: a pipe (/dev/fd/N) can be read
+    // only once, and then the loader check, which rewinds, is skipped.
+    let mut f = std::fs::File::open(input).map_err(|e| CliError::io(input, e))?;
+    let hdr = read_header_from(&mut f)?;
+    note_missing_loader(&mut f);
     let key = a.hdr_key.as_deref().map(read_key::<32>).transpose()?;
     if key.is_none() {
         eprintln!("{NOT_VERIFIED_WARNING}");
