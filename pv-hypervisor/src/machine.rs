@@ -319,21 +319,31 @@ impl Machine {
                     break;
                 }
             }
-            if !progress && self.outcome.is_none() {
-                if let Some(deadline) = self.watchdog.deadline() {
-                    for c in self.cpus.iter_mut().filter(|c| !c.stopped && c.state.tod < deadline) {
-                        c.advance_clock(deadline - c.state.tod);
-                    }
-                    self.fire_watchdog();
-                    continue;
-                }
-                if let Some(input) = self.console.wait_input() {
-                    self.push_input(&input);
-                    continue;
-                }
-                return self.idle_outcome();
+            if !progress
+                && self.outcome.is_none()
+                && let Some(o) = self.after_idle_round()
+            {
+                return o;
             }
         }
+    }
+
+    /// After a round in which no CPU made progress: fires a pending watchdog (its clock
+    /// jumps to the deadline) or waits for console input and returns `None` to go on;
+    /// otherwise the [`Outcome`] that ends the run.
+    pub(crate) fn after_idle_round(&mut self) -> Option<Outcome> {
+        if let Some(deadline) = self.watchdog.deadline() {
+            for c in self.cpus.iter_mut().filter(|c| !c.stopped && c.state.tod < deadline) {
+                c.advance_clock(deadline - c.state.tod);
+            }
+            self.fire_watchdog();
+            return None;
+        }
+        if let Some(input) = self.console.wait_input() {
+            self.push_input(&input);
+            return None;
+        }
+        Some(self.idle_outcome())
     }
 
     /// Queues console input and announces it with a service signal.

@@ -99,19 +99,11 @@ impl Machine {
                     break;
                 }
             }
-            if !progress && self.outcome.is_none() {
-                if let Some(deadline) = self.watchdog.deadline() {
-                    for c in self.cpus.iter_mut().filter(|c| !c.stopped && c.state.tod < deadline) {
-                        c.advance_clock(deadline - c.state.tod);
-                    }
-                    self.fire_watchdog();
-                    continue;
-                }
-                if let Some(input) = self.console.wait_input() {
-                    self.push_input(&input);
-                    continue;
-                }
-                return DebugStop::Ended(self.idle_outcome());
+            if !progress
+                && self.outcome.is_none()
+                && let Some(o) = self.after_idle_round()
+            {
+                return DebugStop::Ended(o);
             }
         }
     }
