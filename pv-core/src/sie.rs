@@ -44,6 +44,12 @@ pub mod icpt {
     pub const VALIDITY: u8 = 0x20;
     /// Stop.
     pub const STOP: u8 = 0x28;
+    /// Mask notification: the guest's PSW machine-check mask (bit 13) changed
+    /// *\[mapping inferred, uv-spec §11.12\]*.
+    pub const MCHKREQ: u8 = 0x60;
+    /// Mask notification: the interruption subclass masks of CR0, CR6 or CR14 changed
+    /// *\[mapping inferred, uv-spec §11.12\]*.
+    pub const INT_ENABLE: u8 = 0x64;
     /// PV instruction: the host emulates, the next entry completes the instruction.
     pub const PV_INSTR: u8 = 0x68;
     /// PV notification: the ultravisor already executed the instruction.
@@ -95,7 +101,7 @@ pub mod validity {
     pub const CPU_TIMER: u16 = 0x200a;
     /// The SIDA designation is unusable (size, or pages the host cannot access).
     pub const SIDA: u16 = 0x200b;
-    /// `iictl` is not a defined value, or a class pvsim does not inject (machine check).
+    /// `iictl` is not a defined value.
     pub const IICTL: u16 = 0x200c;
     /// A program interruption injected other than right after a 0x68 interception.
     pub const PGM_INJECTION: u16 = 0x200d;
@@ -107,6 +113,8 @@ pub mod validity {
     /// The same secure CPU is already in SIE (not reachable in the single-threaded
     /// model; kept for the table).
     pub const ALREADY_RUNNING: u16 = 0x2010;
+    /// The CPU timer was lowered by more than the time spent outside SIE.
+    pub const CPU_TIMER_LOWERED: u16 = 0x2011;
 }
 
 /// The format-4 state description (uv-spec.md §5.1), as native values.
@@ -148,6 +156,8 @@ pub struct StateDescription {
     pub pgmilc: u16,
     /// 0xce: program-interruption code (interception data).
     pub iprcc: u16,
+    /// 0xd0: failing storage address (machine-check injection).
+    pub faddr: u64,
     /// 0xe8: I/O injection: subchannel id.
     pub subchannel_id: u16,
     /// 0xea: I/O injection: subchannel number.
@@ -215,6 +225,7 @@ sd_fields! {
     eic: u16 = 0xc6,
     pgmilc: u16 = 0xcc,
     iprcc: u16 = 0xce,
+    faddr: u64 = 0xd0,
     subchannel_id: u16 = 0xe8,
     subchannel_nr: u16 = 0xea,
     io_int_parm: u32 = 0xec,
@@ -235,6 +246,31 @@ impl StateDescription {
     /// The SIDA size in bytes (the low 8 bits of `sidad` hold the page count − 1).
     pub const fn sida_len(&self) -> u64 {
         ((self.sidad & 0xff) + 1) * SIDA_PAGE
+    }
+
+    /// The machine-check interruption code of a machine-check injection: the doubleword
+    /// at 0xc0 that overlays `eiparams`, `extcpuaddr` and `eic` (uv-spec.md §5.1).
+    pub const fn mcic(&self) -> u64 {
+        ((self.eiparams as u64) << 32) | ((self.extcpuaddr as u64) << 16) | self.eic as u64
+    }
+
+    /// Sets [`Self::mcic`] (the overlaid external-interruption fields).
+    pub const fn set_mcic(&mut self, mcic: u64) {
+        self.eiparams = (mcic >> 32) as u32;
+        self.extcpuaddr = (mcic >> 16) as u16;
+        self.eic = mcic as u16;
+    }
+
+    /// The external damage code of a machine-check injection: the word at 0xcc that
+    /// overlays `pgmilc` and `iprcc` (uv-spec.md §5.1).
+    pub const fn edc(&self) -> u32 {
+        ((self.pgmilc as u32) << 16) | self.iprcc as u32
+    }
+
+    /// Sets [`Self::edc`] (the overlaid program-interruption fields).
+    pub const fn set_edc(&mut self, edc: u32) {
+        self.pgmilc = (edc >> 16) as u16;
+        self.iprcc = edc as u16;
     }
 
     /// The validity reason code of a validity interception (`ipb >> 16`).
@@ -309,5 +345,16 @@ mod tests {
         assert_eq!(page[0x380 + 40..0x380 + 48], 0x500u64.to_be_bytes());
         assert_eq!(pv_grregs(&page), r);
         assert!(!fields_fit(&[(0, 8), (4, 4)], 16));
+        let mut m = StateDescription::default();
+        m.set_mcic(0x8000_0000_1234_5678);
+        m.set_edc(0x0102_0304);
+        m.faddr = 0x5000;
+        let mut b = [0u8; SD_LEN];
+        m.encode_into(&mut b);
+        assert_eq!(b[0xc0..0xc8], 0x8000_0000_1234_5678u64.to_be_bytes());
+        assert_eq!(b[0xcc..0xd0], 0x0102_0304u32.to_be_bytes());
+        assert_eq!(b[0xd0..0xd8], 0x5000u64.to_be_bytes());
+        let m = StateDescription::decode(&b);
+        assert_eq!((m.mcic(), m.edc()), (0x8000_0000_1234_5678, 0x0102_0304));
     }
 }

@@ -22,6 +22,7 @@
 
 extern crate alloc;
 
+pub mod clock;
 mod dispatch;
 pub mod donation;
 pub mod entropy;
@@ -36,6 +37,7 @@ pub mod storage;
 mod ultravisor;
 mod uvc;
 
+pub use clock::{UvClock, VirtualClock};
 pub use entropy::{CounterEntropy, Draw, UvEntropy};
 pub use error::{Error, Result};
 pub use machine::{GENERATIONS, Limits, MachineGeneration, MachineSpec};

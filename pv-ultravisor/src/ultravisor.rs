@@ -15,6 +15,7 @@ use pv_core::uvc::{UvcInstr, UvcOutcome};
 use pv_core::{Psw, Storage};
 use pv_header::secret::Secret;
 
+use crate::clock::{UvClock, VirtualClock};
 use crate::dispatch::{self, Caller};
 use crate::donation::PageRange;
 use crate::entropy::{CounterEntropy, UvEntropy};
@@ -46,6 +47,7 @@ pub struct Ultravisor {
     pub(crate) host_cpus_operating: u32,
     pub(crate) wrapping_key: Secret<32>,
     pub(crate) entropy: Box<dyn UvEntropy>,
+    pub(crate) clock: Box<dyn UvClock>,
 }
 
 impl core::fmt::Debug for Ultravisor {
@@ -83,7 +85,14 @@ impl Ultravisor {
             host_cpus_operating: 1,
             wrapping_key: Secret::new([0; 32]),
             entropy,
+            clock: Box::new(VirtualClock::default()),
         }
+    }
+
+    /// Replaces the host clock the CPU-timer rule of SIE entry uses (uv-spec.md §5.1;
+    /// [`VirtualClock`] by default).
+    pub fn set_clock(&mut self, clock: Box<dyn UvClock>) {
+        self.clock = clock;
     }
 
     /// The machine description.

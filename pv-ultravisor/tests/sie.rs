@@ -99,8 +99,12 @@ fn guest_program_through_every_interception() {
     g.import(UNTOUCHED);
 
     // Retry works; the guest shares a page (UVC without exit), writes to it, DIAG 308
-    // subcode 4 gives a specification exception inside the guest, and the guest loads an
-    // enabled wait: 0x1c.
+    // subcode 4 gives a specification exception inside the guest, LCTLG changes CR0's
+    // service-signal subclass mask (a 0x64 mask notification with the new CR0), and the
+    // guest loads an enabled wait: 0x1c.
+    assert_eq!(g.enter(), SieExit::Intercept(0x64));
+    assert_eq!(g.get_sd().gcr[0], 0x200);
+    assert_regs(&mut g, &[]);
     assert_eq!(g.enter(), SieExit::Intercept(0x1c));
     assert_eq!(g.res(sie_support::res::UNTOUCHED), 0);
     assert_eq!(g.res(sie_support::res::UVC_CC) >> 28 & 3, 0);
@@ -114,18 +118,19 @@ fn guest_program_through_every_interception() {
     assert_regs(&mut g, &[]);
     assert_no_leak(&mut g);
 
-    // An injected service signal with a parameter; its new PSW continues to a disabled
-    // wait.
+    // An injected service signal; its new PSW continues to a disabled wait. The guest's
+    // parameter is the SCCB address the UV saved at the SERVC (the host does not know
+    // it), with the host's low three bits.
     let mut sd = g.get_sd();
     sd.iictl = iictl::EXT;
     sd.eic = 0x2401;
-    sd.eiparams = 0xabcd_0008;
+    sd.eiparams = 0xabcd_0009;
     g.put_sd(&sd);
     assert_eq!(g.enter(), SieExit::Intercept(0x1c));
     let sd = g.get_sd();
     assert_eq!(sd.gpsw_mask & (PSW_WAIT | PSW_EXT), PSW_WAIT);
     assert_eq!(sd.iictl, 0, "the injection was consumed");
-    assert_eq!(g.res(sie_support::res::EXT_PARAM), 0xabcd_0008);
+    assert_eq!(g.res(sie_support::res::EXT_PARAM), b + off::SCCB + 1);
     assert_eq!(g.res(sie_support::res::EXT_CODE), 0x2401);
     assert_no_leak(&mut g);
 
@@ -201,7 +206,7 @@ fn validity_table() {
         ("sida at the top", |_, s, _| s.sidad = u64::MAX, v::SIDA),
         ("sida on donated storage", |_, s, _| s.sidad = UV_BASE, v::SIDA),
         ("iictl 5", |_, s, _| s.iictl = 5, v::IICTL),
-        ("iictl machine check", |_, s, _| s.iictl = iictl::MCHK, v::IICTL),
+        ("machine check not enabled", |_, s, _| s.iictl = iictl::MCHK, v::NOT_ENABLED),
         ("pgm injection first entry", |_, s, _| s.iictl = iictl::PGM_SPEC, v::PGM_INJECTION),
         ("pfault code", |_, s, _| (s.iictl, s.eic) = (iictl::EXT, 0x2603), v::EXT_CODE),
         ("service signal masked", |_, s, _| (s.iictl, s.eic) = (iictl::EXT, 0x2401), v::EXT_CODE),
@@ -449,7 +454,9 @@ fn stsi_sigp_diag_io_and_io_injection() {
     assert_eq!(g.get_sd().ipa, 0xb235);
     assert_regs(&mut g, &[(1, 0x1_0000)]);
     host_cc(&mut g, 1);
-    // Enabled wait for I/O; the injected interruption reaches the handler.
+    // LCTLG CR6: a 0x64 mask notification; then the enabled wait for I/O; the injected
+    // interruption reaches the handler.
+    assert_eq!(g.enter(), SieExit::Intercept(0x64));
     assert_eq!(g.enter(), SieExit::Intercept(0x1c));
     assert_eq!(g.res(sie_support::res::PGM_CODE) >> 28 & 3, 1);
     assert_eq!(g.get_sd().gcr[6], 0x1000_0000);

@@ -1,8 +1,11 @@
 //! The next entry after a 0x68 interception completes the instruction with what the host
 //! left in `pv_grregs`, the PSW's CC and the SIDA (uv-spec.md §5.2, §5.4) — or delivers
 //! the specification/operand exception the host injected instead. Then the interruption
-//! chosen with `iictl` is delivered inside the guest (§5.5). After any other
-//! interception, host changes to registers, PSW and SIDA are ignored.
+//! chosen with `iictl` is delivered inside the guest (§5.5): external (a service signal
+//! carries the SCCB address saved at the last SERVC, with the host's low three bits
+//! *\[inferred\]*; a clock-comparator or CPU-timer interruption whose new PSW enables
+//! it again ends the entry with 0x14), I/O, restart or machine check (`mchk`). After any
+//! other interception, host changes to registers, PSW and SIDA are ignored.
 
 use alloc::vec;
 
@@ -12,7 +15,8 @@ use pv_emu::exec::Exec;
 use pv_emu::exec::pending::{IoInterruption, ext_code};
 use pv_emu::interrupt::{PgmCode, ProgramCheck};
 
-use super::Ctx;
+use super::{Ctx, SieState, mchk, run};
+use crate::storage::GuestView;
 use pv_core::uvc::PGM_SPECIFICATION;
 
 /// Program-interruption code: operand.
@@ -106,21 +110,21 @@ fn apply(
             if fc == 0 {
                 s.gr[0] = (s.gr[0] & !0xf000_0000) | (host_gr[0] & 0xf000_0000);
             } else if cc == 0 {
-                let mut ex = Exec {
-                    cpu: &mut st.emu,
-                    mem: &mut view,
-                    addr: p.addr,
-                    len: p.len,
-                    executed: None,
-                };
-                let ea = ex.ea(0, b2, i64::from(d2));
-                if let Err(pv_emu::exec::Event::Program(pc)) = ex.write(ea, &sida[..4096]) {
-                    if matches!(pc.code, 0x3e | 0x3f) {
-                        let at = pc.teid.unwrap_or(0) & !0xfff;
-                        return Ok(Some(SieExit::Program { code: pc.code, addr: at }));
-                    }
-                    st.emu.program_interruption(&mut view, pc, p.addr, p.len);
-                }
+                return Ok(store_operand(st, &mut view, p, b2, d2, &sida[..4096]));
+            }
+        }
+        PendingKind::Store { b2, d2, len, ccs } => {
+            s.psw.set_cc(cc);
+            if ccs & (1 << cc) != 0 {
+                return Ok(store_operand(st, &mut view, p, b2, d2, &sida[..usize::from(len)]));
+            }
+        }
+        PendingKind::Sthyi { r2 } => {
+            s.psw.set_cc(cc);
+            let r = usize::from(r2.wrapping_add(1) & 15);
+            s.gr[r] = host_gr[r];
+            if cc == 0 {
+                return Ok(store_operand(st, &mut view, p, r2, 0, &sida[..4096]));
             }
         }
         PendingKind::Sigp { r1 } => {
@@ -134,20 +138,55 @@ fn apply(
     Ok(None)
 }
 
+/// Stores `data` at the pending instruction's operand `D2(B2)` (logical, through the
+/// guest's DAT). `Some` when a non-secure or foreign page ends SIE first (the
+/// instruction stays pending); other access exceptions go to the guest.
+fn store_operand(
+    st: &mut SieState,
+    view: &mut GuestView<'_>,
+    p: &Pending,
+    b2: u8,
+    d2: u16,
+    data: &[u8],
+) -> Option<SieExit> {
+    let mut ex = Exec { cpu: &mut st.emu, mem: view, addr: p.addr, len: p.len, executed: None };
+    let ea = ex.ea(0, b2, i64::from(d2));
+    if let Err(pv_emu::exec::Event::Program(pc)) = ex.write(ea, data) {
+        if matches!(pc.code, 0x3e | 0x3f) {
+            let at = pc.teid.unwrap_or(0) & !0xfff;
+            return Some(SieExit::Program { code: pc.code, addr: at });
+        }
+        st.emu.program_interruption(view, pc, p.addr, p.len);
+    }
+    None
+}
+
 /// Delivers the interruption the host chose with `iictl` (the entry checks allowed it).
-pub(crate) fn inject(uv: &mut Ultravisor, ctx: &Ctx, sd: &StateDescription) -> Result<()> {
+/// `Some(code)` when it was a timer interruption whose new PSW enables it again (an
+/// external-interruption loop, interception 0x14).
+pub(crate) fn inject(uv: &mut Ultravisor, ctx: &Ctx, sd: &StateDescription) -> Result<Option<u16>> {
     let (st, mut view) = ctx.parts(uv)?;
     match sd.iictl {
         iictl::EXT => {
             let from = matches!(sd.eic, ext_code::EMERGENCY_SIGNAL | ext_code::EXTERNAL_CALL)
                 .then_some(sd.extcpuaddr);
-            let param = if sd.eic == ext_code::SERVICE_SIGNAL { sd.eiparams } else { 0 };
+            let param = match (sd.eic, st.saved_sccb) {
+                // The UV substitutes the SCCB address it saved at the SERVC and keeps the
+                // host's low three bits (the event-pending flags) [inferred].
+                (ext_code::SERVICE_SIGNAL, Some(sccb)) => (sccb & !7) | (sd.eiparams & 7),
+                (ext_code::SERVICE_SIGNAL, None) => sd.eiparams,
+                _ => 0,
+            };
             st.emu.external_interruption(&mut view, sd.eic, param, from);
             if sd.eic == ext_code::SERVICE_SIGNAL {
                 // Re-masked after each delivery.
                 st.servc_unmasked = false;
             }
+            if run::reenables(&st.emu.state, sd.eic) {
+                return Ok(Some(sd.eic));
+            }
         }
+        iictl::MCHK => mchk::deliver(&mut st.emu, &mut view, sd),
         iictl::IO => {
             let io = IoInterruption {
                 subsystem_id: (u32::from(sd.subchannel_id) << 16) | u32::from(sd.subchannel_nr),
@@ -159,5 +198,5 @@ pub(crate) fn inject(uv: &mut Ultravisor, ctx: &Ctx, sd: &StateDescription) -> R
         iictl::RESTART => st.emu.restart_interruption(&mut view),
         _ => {}
     }
-    Ok(())
+    Ok(None)
 }

@@ -44,6 +44,8 @@ pub(crate) struct Icpt {
     pub sida: Option<Vec<u8>>,
     /// Program ILC and code (interception 0x08).
     pub pgm: (u16, u16),
+    /// The external-interruption code of an external-interruption loop (0x14).
+    pub eic: u16,
 }
 
 impl Icpt {
@@ -112,6 +114,9 @@ pub(crate) fn write_back(
         sd.iictl = iictl::NONE;
     }
     (sd.pgmilc, sd.iprcc) = i.pgm;
+    if i.code == icpt::EXTERNAL {
+        sd.eic = i.eic;
+    }
     if let Some((mask, cr, cputm)) = exposed.state {
         sd.gpsw_mask = mask;
         sd.gpsw_addr = 0;
@@ -163,9 +168,12 @@ pub(crate) fn exit_plain(
     Ok(e)
 }
 
-/// Keeps [`crate::sec_cpu::SecureCpu::psw`] equal to the running PSW.
+/// Keeps [`crate::sec_cpu::SecureCpu::psw`] equal to the running PSW, and notes the
+/// host clock at the exit (the CPU-timer rule of the next entry).
 fn sync_psw(uv: &mut Ultravisor, ctx: &Ctx) -> Result<()> {
+    let now = uv.clock.now();
     let cpu = uv.cpus.get_mut(&ctx.cpu).ok_or(Error::Inconsistent { what: "sie cpu" })?;
     cpu.psw = cpu.sie.emu.state.psw;
+    cpu.sie.exit_tod = Some(now);
     Ok(())
 }

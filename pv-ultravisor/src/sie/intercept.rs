@@ -15,16 +15,24 @@
 //! | other DIAG codes | 0x68 | GR0-2, GR5 *\[inferred\]* | — |
 //! | SPX | 0x6c | new prefix (u32) at SIDA+0; the UV sets it | — |
 //! | SERVC | 0x68 | guest R1 (command) in GR(R1), 0 in GR(R2) (the SCCB is at SIDA+0) *\[inferred\]* | SIDA → guest SCCB (its length), CC, service signals unmasked |
+//! | SERVC with a bad SCCB (length < 8 or crossing a page) | 0x6c | — ; the UV stores SCLP response 0x0300/0x0100 and CC 0 *\[inferred\]*, unmasks service signals | — |
 //! | STSI | 0x68 | GR0, GR1 | CC; fc ≠ 0 and CC 0: SIDA (4 KiB) → operand; fc 0: host GR0 → guest R0 |
 //! | SIGP stop and store status | 0x68 | GR(R1), GR(R1+1), GR(R3) | CC; CC 1: host GR(R1) low word → guest |
 //! | other SIGP orders | 0x6c | GR(R1), GR(R1+1), GR(R3); the guest gets CC 0 *\[inferred\]* | — |
 //! | UVC Remove Shared on a pinned page | 0x6c | UVCB (0x30 bytes) at SIDA+0; the UVC is nullified so the guest issues it again *\[inferred\]* | — |
 //! | other UVCs | — | executed by the ultravisor | |
-//! | I/O instructions | 0x68 | GR1 (subchannel id); operand blocks are not moved yet | CC |
+//! | I/O instructions | 0x68 | GR1 (subchannel id); SCHIB/ORB/CHSC request at SIDA+0 (`io`) | CC; SCHIB/IRB/CRW/CHSC response from the SIDA (`io`) |
+//! | STHYI (not decoded by `pv-emu`: its operation exception is taken back) | 0x68 *\[inferred\]* | GR(R1) (function code); the buffer address stays hidden | CC; host GR(R2+1) → guest; CC 0: SIDA page → buffer |
 //! | SIE, PTF, ESSA, other intercepted instructions | — | operation exception in the guest *\[inferred\]* | |
 //!
 //! The host may inject a specification or operand exception instead of any completion
-//! (`iictl` 0x10/0x11).
+//! (`iictl` 0x10/0x11). A SERVC saves the guest's SCCB address: the service signal the
+//! host injects afterwards carries it (uv-spec.md §5.3, "UV substitutes its saved SCCB").
+//!
+//! Partial execution (0x38) is not produced: for PV, SIGP orders other than
+//! stop-and-store-status are notifications (0x6c) that KVM hands to its SIGP
+//! partial-execution handler (uv-spec.md §5.2, §5.3); nothing in the spec gives a secure
+//! CPU a 0x38 interception.
 
 use alloc::vec;
 
@@ -36,6 +44,7 @@ use pv_emu::decode::{Fields, Insn, Op};
 use pv_emu::exec::Exec;
 use pv_emu::interrupt::{PgmCode, ProgramCheck};
 
+use super::io;
 use super::run::{self, RunEnd};
 use super::{Ctx, Icpt};
 use crate::error::Result;
@@ -101,6 +110,24 @@ pub(crate) enum PendingKind {
         /// Function code (guest GR0 bits 32-35).
         fc: u8,
     },
+    /// An instruction that stores an operand block (I/O): CC; when the CC is one of
+    /// `ccs` (bit n = CC n), the first `len` SIDA bytes → the operand at `D2(B2)`.
+    Store {
+        /// B2.
+        b2: u8,
+        /// D2.
+        d2: u16,
+        /// Bytes to store.
+        len: u16,
+        /// The CCs that store (bit n = CC n).
+        ccs: u8,
+    },
+    /// STHYI: CC; host GR(R2+1) (the return code) → guest R2+1; CC 0: the SIDA page →
+    /// the guest's buffer at GR(R2).
+    Sthyi {
+        /// R2.
+        r2: u8,
+    },
     /// SIGP stop and store status: CC; CC 1 → host GR(R1) low word to guest R1.
     Sigp {
         /// R1.
@@ -121,15 +148,35 @@ pub(crate) enum Flow {
 
 /// Runs the CPU until something needs the host.
 pub(crate) fn run_until_exit(uv: &mut Ultravisor, ctx: &Ctx, left: &mut u64) -> Result<Flow> {
-    let end = {
+    let (end, ran) = {
         let (st, mut view) = ctx.parts(uv)?;
-        run::run(&mut st.emu, &mut view, left)
+        let tod = st.emu.state.tod;
+        let end = run::run(&mut st.emu, &mut view, left);
+        (end, st.emu.state.tod.wrapping_sub(tod))
     };
+    // The virtual host clock runs while the guest does.
+    uv.clock.advance(ran);
     match end {
         RunEnd::Budget => Ok(Flow::Plain(SieExit::Budget)),
         RunEnd::HostPgm { code, addr } => Ok(Flow::Plain(SieExit::Program { code, addr })),
         RunEnd::PgmLoop(code) => {
             Ok(Flow::Icpt(Icpt { code: icpt::PROGRAM, pgm: (0, code), ..Icpt::default() }))
+        }
+        RunEnd::Mask(code) => Ok(Flow::Icpt(Icpt::code(code))),
+        RunEnd::Sthyi { addr, r1, r2 } => {
+            // 0x68 with the function code in GR(R1); the buffer address stays hidden
+            // (the output page goes through the SIDA) [inferred].
+            let mut i = Icpt::text(icpt::PV_INSTR, &[0xb2, 0x56, 0, (r1 << 4) | r2, 0, 0]);
+            i.gr[usize::from(r1)] = gr(uv, ctx, r1);
+            {
+                let (st, _) = ctx.parts(uv)?;
+                st.emu.state.psw.addr = st.emu.state.wrap(addr.wrapping_add(4));
+            }
+            pend(uv, ctx, PendingKind::Sthyi { r2 }, addr, 4)?;
+            Ok(Flow::Icpt(i))
+        }
+        RunEnd::ExtLoop(eic) => {
+            Ok(Flow::Icpt(Icpt { code: icpt::EXTERNAL, eic, ..Icpt::default() }))
         }
         RunEnd::Exit(Exit::Wait { .. }) => Ok(Flow::Icpt(Icpt::code(icpt::WAIT))),
         RunEnd::Exit(Exit::Stopped) => Ok(Flow::Icpt(Icpt::code(icpt::STOP))),
@@ -139,12 +186,18 @@ pub(crate) fn run_until_exit(uv: &mut Ultravisor, ctx: &Ctx, left: &mut u64) -> 
 }
 
 /// The guest's register `r`.
-fn gr(uv: &Ultravisor, ctx: &Ctx, r: u8) -> u64 {
+pub(crate) fn gr(uv: &Ultravisor, ctx: &Ctx, r: u8) -> u64 {
     uv.cpus.get(&ctx.cpu).map_or(0, |c| c.sie.emu.state.gr[usize::from(r & 15)])
 }
 
 /// Delivers program interruption `code` in the guest for the instruction at `addr`.
-fn guest_pgm(uv: &mut Ultravisor, ctx: &Ctx, code: PgmCode, addr: u64, len: u8) -> Result<Flow> {
+pub(crate) fn guest_pgm(
+    uv: &mut Ultravisor,
+    ctx: &Ctx,
+    code: PgmCode,
+    addr: u64,
+    len: u8,
+) -> Result<Flow> {
     let (st, mut view) = ctx.parts(uv)?;
     st.emu.program_interruption(&mut view, ProgramCheck::new(code), addr, len);
     Ok(Flow::Continue)
@@ -178,18 +231,30 @@ pub(crate) fn fault(
 }
 
 /// [`fault`] for a storage fault.
-fn sfault(uv: &mut Ultravisor, ctx: &Ctx, f: StorageFault, addr: u64, len: u8) -> Result<Flow> {
+pub(crate) fn sfault(
+    uv: &mut Ultravisor,
+    ctx: &Ctx,
+    f: StorageFault,
+    addr: u64,
+    len: u8,
+) -> Result<Flow> {
     fault(uv, ctx, f.program_interruption_code(), f.addr().get(), addr, len)
 }
 
 /// Sets the guest's condition code.
-fn set_cc(uv: &mut Ultravisor, ctx: &Ctx, cc: u8) -> Result<()> {
+pub(crate) fn set_cc(uv: &mut Ultravisor, ctx: &Ctx, cc: u8) -> Result<()> {
     let (st, _) = ctx.parts(uv)?;
     st.emu.state.psw.set_cc(cc);
     Ok(())
 }
 
-fn pend(uv: &mut Ultravisor, ctx: &Ctx, kind: PendingKind, addr: u64, len: u8) -> Result<()> {
+pub(crate) fn pend(
+    uv: &mut Ultravisor,
+    ctx: &Ctx,
+    kind: PendingKind,
+    addr: u64,
+    len: u8,
+) -> Result<()> {
     let (st, _) = ctx.parts(uv)?;
     st.pending = Some(Pending { kind, addr, len });
     Ok(())
@@ -244,28 +309,7 @@ fn instruction(uv: &mut Ultravisor, ctx: &Ctx, insn: Insn, addr: u64) -> Result<
             Ok(Flow::Icpt(i))
         }
         (Op::Uvc, Fields::Rrf(f)) => uvc(uv, ctx, f.r3, f.m4, f.r2, &text, addr, len),
-        (
-            Op::Csch
-            | Op::Hsch
-            | Op::Msch
-            | Op::Ssch
-            | Op::Stsch
-            | Op::Tsch
-            | Op::Tpi
-            | Op::Rsch
-            | Op::Stcrw
-            | Op::Stcps
-            | Op::Rchp
-            | Op::Schm
-            | Op::Xsch
-            | Op::Chsc,
-            _,
-        ) => {
-            let mut i = Icpt::text(icpt::PV_INSTR, &text);
-            i.gr[1] = gr(uv, ctx, 1);
-            pend(uv, ctx, PendingKind::CcOnly, addr, len)?;
-            Ok(Flow::Icpt(i))
-        }
+        (op, fields) if io::is_io(op) => io::instruction(uv, ctx, op, fields, &text, addr, len),
         _ => guest_pgm(uv, ctx, PgmCode::Operation, addr, len),
     }
 }
@@ -418,9 +462,13 @@ fn servc(
         Err(f) => return sfault(uv, ctx, f, addr, len),
     };
     let n = u16::from_be_bytes([hdr[0], hdr[1]]);
-    // An SCCB shorter than its header or longer than a page [inferred].
-    if !(8..=SIDA_MAX as u16).contains(&n) {
-        return guest_pgm(uv, ctx, PgmCode::Specification, addr, len);
+    {
+        let (st, _) = ctx.parts(uv)?;
+        st.saved_sccb = Some((st.emu.state.gr[usize::from(r2 & 15)] & 0x7fff_fff8) as u32);
+    }
+    // A bad SCCB: shorter than its header, or crossing a page boundary (uv-spec.md §5.3).
+    if n < 8 || (sccb & 0xfff) + u64::from(n) > SIDA_MAX as u64 {
+        return bad_sccb(uv, ctx, sccb, n, text);
     }
     let body = match read_abs(uv, ctx, sccb, usize::from(n))? {
         Ok(b) => b,
@@ -432,6 +480,26 @@ fn servc(
     i.sida = Some(body);
     pend(uv, ctx, PendingKind::Servc { sccb, len: n }, addr, len)?;
     Ok(Flow::Icpt(i))
+}
+
+/// SCLP response codes the ultravisor stores for a bad SCCB *\[inferred: the SCLP's own
+/// codes\]*: boundary violation and insufficient length.
+const SCLP_RC_BOUNDARY: u16 = 0x0100;
+const SCLP_RC_LENGTH: u16 = 0x0300;
+
+/// SERVC with a bad SCCB: the ultravisor completes it itself (CC 0, the error response
+/// code in the SCCB header) and notifies the host (0x6c) with no
+/// registers and no SIDA data; service signals are unmasked, and the one the host then
+/// injects carries the saved SCCB address *\[inferred: the response code and CC\]*.
+fn bad_sccb(uv: &mut Ultravisor, ctx: &Ctx, sccb: u64, n: u16, text: &[u8; 6]) -> Result<Flow> {
+    let code = if n < 8 { SCLP_RC_LENGTH } else { SCLP_RC_BOUNDARY };
+    {
+        let (st, mut view) = ctx.parts(uv)?;
+        let _ = view.write(GuestAbs(sccb + 6), &code.to_be_bytes());
+        st.emu.state.psw.set_cc(0);
+        st.servc_unmasked = true;
+    }
+    Ok(Flow::Icpt(Icpt::text(icpt::PV_NOTIFY, text)))
 }
 
 /// A guest UVC: executed by the ultravisor, except Remove Shared on a pinned page.

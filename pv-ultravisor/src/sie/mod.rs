@@ -12,12 +12,15 @@
 //! description is the one given to Create Secure CPU; the ASCE passed at entry is the
 //! configuration's; the configuration is verified and not dumping; no DIAG 308 reset is
 //! pending; the CPU is operating; the CPU timer was not raised above the value the
-//! ultravisor stored at the last exit (lowering is accepted: the model has no host clock
-//! to bound it *\[inferred\]*); the SIDA lies in host-accessible pages; `iictl` is 0, 2,
-//! 3, 4, 0x10 or 0x11 (machine checks are not injected by the model); a program
+//! ultravisor stored at the last exit, nor lowered by more than the host clock
+//! ([`crate::clock::UvClock`]) advanced since that exit (before the first exit only
+//! raising is refused *\[inferred\]*), and the host's value becomes the CPU's; the SIDA
+//! lies in host-accessible pages; `iictl` is 0, 1, 2, 3, 4, 0x10 or 0x11; a program
 //! interruption only right after a 0x68 interception; external codes only CPU timer,
 //! clock comparator, emergency signal, external call and service signal, the last only
-//! after a SERVC (service signals are re-masked after each delivery); the guest enabled
+//! after a SERVC completion or notification (service signals are re-masked after each
+//! delivery); a machine check only with PSW bit 13 and, for a repressible condition, its
+//! CR14 subclass mask (`mchk`); the guest enabled
 //! for the injected class (PSW mask and CR0 subclass / CR6 ISC bit). Then both prefix
 //! pages must be secure pages of the configuration (else interception 0x70). The format-2
 //! fields a format-4 description still has (`mso`/`msl`, prefix, clock comparator, epoch)
@@ -36,12 +39,15 @@
 //! *\[inferred, uv-spec §11.13\]*. Guest program interruptions are delivered inside the
 //! guest, except non-secure (0x3e) and other-configuration (0x3f) pages, which end SIE
 //! with [`pv_core::sie::SieExit::Program`] and the instruction nullified. Which
-//! instruction gives which interception is in `intercept`; completion and injection in
-//! `complete`.
+//! instruction gives which interception is in `intercept` (I/O operand blocks in `io`);
+//! completion and injection in `complete` (machine checks in `mchk`); the mask
+//! notifications 0x60/0x64 and the external-interruption loop 0x14 in `run`.
 
 mod complete;
 mod host_view;
 mod intercept;
+mod io;
+mod mchk;
 mod run;
 
 use alloc::vec;
@@ -75,6 +81,11 @@ pub struct SieState {
     pub(crate) pending: Option<Pending>,
     /// A SERVC was completed and no service signal has been delivered since.
     pub(crate) servc_unmasked: bool,
+    /// The SCCB address of the last SERVC: a service signal's parameter carries it
+    /// instead of the host's (uv-spec.md §5.3, "UV substitutes its saved SCCB").
+    pub(crate) saved_sccb: Option<u32>,
+    /// The host clock when SIE last ended (for the CPU-timer rule).
+    pub(crate) exit_tod: Option<u64>,
 }
 
 impl SieState {
@@ -83,7 +94,7 @@ impl SieState {
         let mut emu = Cpu::new();
         emu.model.intercepts = INTERCEPT_SPX;
         emu.state.cpu_addr = num;
-        Self { emu, pending: None, servc_unmasked: false }
+        Self { emu, pending: None, servc_unmasked: false, saved_sccb: None, exit_tod: None }
     }
 
     /// A CPU reset of `kind` (nothing stays pending).
@@ -99,6 +110,10 @@ impl SieState {
         self.emu.stopped = false;
         self.pending = None;
         self.servc_unmasked = false;
+        self.saved_sccb = None;
+        // The timer the host last saw may be gone: no lowering bound until the next
+        // exit [inferred].
+        self.exit_tod = None;
     }
 
     /// Operating-load: the CPU continues at `psw`.
@@ -137,7 +152,8 @@ pub(crate) fn enter(uv: &mut Ultravisor, sd_addr: u64, asce: u64, budget: u64) -
         return Ok(SieExit::Program { code: f.program_interruption_code(), addr: sd_addr });
     }
     let sd = StateDescription::decode(&page);
-    let ctx = match check_entry(uv, sd_addr, asce, &sd)? {
+    let now = uv.clock.now();
+    let ctx = match check_entry(uv, sd_addr, asce, &sd, now)? {
         Ok(ctx) => ctx,
         Err(reason) => {
             let out = host_view::Exposed::none();
@@ -145,6 +161,8 @@ pub(crate) fn enter(uv: &mut Ultravisor, sd_addr: u64, asce: u64, budget: u64) -
             return Ok(SieExit::Intercept(icpt::VALIDITY));
         }
     };
+    // The host's CPU timer (checked: not raised, not lowered too far) is the CPU's.
+    ctx.parts(uv)?.0.emu.state.cpu_timer = sd.cputm;
     // Both prefix pages must be secure pages of the configuration (uv-spec.md §4).
     if !prefix_secure(uv, &ctx)? {
         return host_view::exit(uv, &ctx, sd_addr, &mut page, Icpt::code(icpt::PV_PREFIX), false);
@@ -152,7 +170,11 @@ pub(crate) fn enter(uv: &mut Ultravisor, sd_addr: u64, asce: u64, budget: u64) -
     if let Some(exit) = complete::complete(uv, &ctx, &sd, &page)? {
         return host_view::exit_plain(uv, &ctx, sd_addr, &mut page, exit, false);
     }
-    complete::inject(uv, &ctx, &sd)?;
+    if let Some(eic) = complete::inject(uv, &ctx, &sd)? {
+        // The new PSW enables the injected timer interruption again: a loop.
+        let i = Icpt { code: icpt::EXTERNAL, eic, ..Icpt::default() };
+        return host_view::exit(uv, &ctx, sd_addr, &mut page, i, true);
+    }
     if sd.cpuflags & CPUSTAT_STOP_INT != 0 {
         return host_view::exit(uv, &ctx, sd_addr, &mut page, Icpt::code(icpt::STOP), true);
     }
@@ -176,6 +198,7 @@ fn check_entry(
     sd_addr: u64,
     asce: u64,
     sd: &StateDescription,
+    now: u64,
 ) -> Result<core::result::Result<Ctx, u16>> {
     // sdf must say format 4.
     if sd.sdf != SDF_FORMAT4 {
@@ -213,10 +236,17 @@ fn check_entry(
     if cpu.state != CpuState::Operating {
         return Ok(Err(v::NOT_OPERATING));
     }
-    // The host may not raise the CPU timer.
+    // The host may not raise the CPU timer, nor lower it by more than the time spent
+    // outside SIE (before the first exit there is no reference time [inferred]).
     let st = &cpu.sie;
-    if (sd.cputm as i64) > (st.emu.state.cpu_timer as i64) {
+    let (timer, host) = (st.emu.state.cpu_timer as i64, sd.cputm as i64);
+    if host > timer {
         return Ok(Err(v::CPU_TIMER));
+    }
+    if let Some(exit) = st.exit_tod
+        && (timer.wrapping_sub(host) as u64) > now.wrapping_sub(exit)
+    {
+        return Ok(Err(v::CPU_TIMER_LOWERED));
     }
     // The SIDA must lie in pages the host may access.
     if uv.mem.check_host(sd.sida_origin(), sd.sida_len() as usize).is_err() {
@@ -271,7 +301,13 @@ fn check_injection(st: &SieState, sd: &StateDescription) -> core::result::Result
             }
             Ok(())
         }
-        // Machine checks are not modelled; every other value is undefined.
+        iictl::MCHK => {
+            if !mchk::enabled(s, sd.mcic()) {
+                return Err(v::NOT_ENABLED);
+            }
+            Ok(())
+        }
+        // Every other value is undefined.
         _ => Err(v::IICTL),
     }
 }
@@ -298,7 +334,7 @@ mod tests {
         let mut st = SieState::new(0);
         assert_eq!(check_injection(&st, &sd(iictl::NONE, 0)), Ok(()));
         assert_eq!(check_injection(&st, &sd(iictl::RESTART, 0)), Ok(()));
-        assert_eq!(check_injection(&st, &sd(iictl::MCHK, 0)), Err(v::IICTL));
+        assert_eq!(check_injection(&st, &sd(iictl::MCHK, 0)), Err(v::NOT_ENABLED));
         assert_eq!(check_injection(&st, &sd(0x12, 0)), Err(v::IICTL));
         assert_eq!(check_injection(&st, &sd(iictl::PGM_SPEC, 0)), Err(v::PGM_INJECTION));
         assert_eq!(check_injection(&st, &sd(iictl::EXT, 0x1005)), Err(v::NOT_ENABLED));

@@ -7,14 +7,29 @@
 //! storage wrapper keeps only the old PSW `pv-emu` would have stored, to restore the PSW
 //! mask), so the guest never sees it. A program interruption in every one of
 //! [`PGM_LOOP`] consecutive steps is a loop (interception 0x08 *\[inferred\]*).
+//!
+//! Two more checks per step, each a few register compares (uv-spec.md §5.2):
+//! - **mask notifications**: LCTL/LPSW are no longer intercepted, so the loop compares
+//!   the PSW machine-check mask and the interruption subclass masks of CR0, CR6 and CR14
+//!   (the bits the host sees) before and after each step; a change ends SIE with 0x60
+//!   (PSW bit 13; it wins when both changed) or 0x64 (a CR) after the step completed
+//!   *\[inferred: whatever changed them, instruction or interruption new PSW\]*;
+//! - **external-interruption loop**: a clock-comparator or CPU-timer interruption that is
+//!   pending and enabled before a step is delivered by the loop itself (as `pv-emu` would
+//!   at the start of the step: secure CPUs have nothing else pending in `pv-emu`); when
+//!   the new PSW enables the same interruption again, SIE ends with 0x14, the code in
+//!   `eic` and the new PSW as the CPU's.
 
 use core::cell::Cell;
 
+use pv_core::psw::{PSW_MASK_EXT, PSW_MASK_MCHECK};
+use pv_core::sie::icpt;
 use pv_core::{GuestAbs, Psw, Storage, StorageFault};
 use pv_emu::Exit;
-use pv_emu::cpu::lowcore;
+use pv_emu::cpu::{CpuState, lowcore};
 use pv_emu::decode::Insn;
 use pv_emu::exec::Tracer;
+use pv_emu::exec::pending::ext_code;
 
 use crate::storage::GuestView;
 
@@ -35,6 +50,20 @@ pub(crate) enum RunEnd {
     },
     /// A program-interruption loop with this code.
     PgmLoop(u16),
+    /// A mask notification (0x60 or 0x64) after the step.
+    Mask(u8),
+    /// An external-interruption loop with this code.
+    ExtLoop(u16),
+    /// STORE HYPERVISOR INFORMATION (0xb256, RRE) at `addr`, which `pv-emu` does not
+    /// decode: the operation exception it raised was taken back.
+    Sthyi {
+        /// The instruction address.
+        addr: u64,
+        /// R1.
+        r1: u8,
+        /// R2.
+        r2: u8,
+    },
     /// The budget is used up.
     Budget,
 }
@@ -57,7 +86,7 @@ struct Trace<'s>(&'s Shared);
 impl Tracer for Trace<'_> {
     fn program_interruption(&mut self, code: u16, addr: u64) {
         self.0.pgm.set(Some((code, addr)));
-        if is_host_pgm(code) {
+        if held_back(code) {
             self.0.suppress.set(true);
         }
     }
@@ -65,6 +94,15 @@ impl Tracer for Trace<'_> {
 
 const fn is_host_pgm(code: u16) -> bool {
     matches!(code, 0x3e | 0x3f)
+}
+
+/// Program-interruption code: operation.
+const PGM_OPERATION: u16 = 0x01;
+
+/// Whether the delivery of `code` is held back (its stores dropped): the host conditions,
+/// and operation exceptions until the loop knows the instruction is not STHYI.
+const fn held_back(code: u16) -> bool {
+    is_host_pgm(code) || code == PGM_OPERATION
 }
 
 /// The guest view with fault recording and store suppression.
@@ -127,10 +165,71 @@ impl Storage for Wrapped<'_, '_, '_> {
     }
 }
 
+/// The interruption masks a mask notification is about: PSW bit 13 and the visible
+/// subclass masks of CR0, CR6 and CR14.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Masks {
+    mchk: bool,
+    cr: [u64; 3],
+}
+
+impl Masks {
+    /// The masks of `s`.
+    pub(crate) fn of(s: &CpuState) -> Self {
+        use super::host_view::{CR0_VISIBLE, CR6_VISIBLE, CR14_VISIBLE};
+        Self {
+            mchk: s.psw.mask & PSW_MASK_MCHECK != 0,
+            cr: [s.cr[0] & CR0_VISIBLE, s.cr[6] & CR6_VISIBLE, s.cr[14] & CR14_VISIBLE],
+        }
+    }
+
+    /// The notification for a change from `self` to `now`, if any.
+    pub(crate) fn notification(&self, now: &Self) -> Option<u8> {
+        if self.mchk != now.mchk {
+            Some(icpt::MCHKREQ)
+        } else if self.cr != now.cr {
+            Some(icpt::INT_ENABLE)
+        } else {
+            None
+        }
+    }
+}
+
+/// CR0 subclass masks of the two timer interruptions.
+const CR0_CLOCK_COMPARATOR: u64 = 1 << (63 - 52);
+const CR0_CPU_TIMER: u64 = 1 << (63 - 53);
+
+/// The timer interruption that is pending and enabled in `s` (clock comparator first,
+/// as `pv-emu` delivers them).
+fn timer_irq(s: &CpuState) -> Option<u16> {
+    if s.psw.mask & PSW_MASK_EXT == 0 {
+        return None;
+    }
+    if s.cr[0] & CR0_CLOCK_COMPARATOR != 0 && s.tod > s.ckc {
+        return Some(ext_code::CLOCK_COMPARATOR);
+    }
+    if s.cr[0] & CR0_CPU_TIMER != 0 && (s.cpu_timer as i64) < 0 {
+        return Some(ext_code::CPU_TIMER);
+    }
+    None
+}
+
+/// Whether the PSW and CR0 of `s` enable external interruption `code` (after its
+/// delivery: the new PSW enables the same interruption, uv-spec.md §5.2 0x14).
+pub(crate) fn reenables(s: &CpuState, code: u16) -> bool {
+    let sub = match code {
+        ext_code::CLOCK_COMPARATOR => CR0_CLOCK_COMPARATOR,
+        ext_code::CPU_TIMER => CR0_CPU_TIMER,
+        _ => return false,
+    };
+    s.psw.mask & PSW_MASK_EXT != 0 && s.cr[0] & sub != 0
+}
+
 /// Runs `cpu` for at most `*budget` instructions (decremented as they execute).
 pub(crate) fn run(cpu: &mut pv_emu::Cpu, view: &mut GuestView<'_>, budget: &mut u64) -> RunEnd {
     let shared = Shared::default();
     let mut streak = 0u32;
+    let masks = Masks::of(&cpu.state);
     while *budget > 0 {
         *budget -= 1;
         shared.pgm.set(None);
@@ -139,6 +238,12 @@ pub(crate) fn run(cpu: &mut pv_emu::Cpu, view: &mut GuestView<'_>, budget: &mut 
         shared.fault.set(None);
         let pgm_old_at = cpu.state.prefixed(lowcore::PGM_OLD);
         let mut mem = Wrapped { view, shared: &shared, pgm_old_at };
+        if let Some(code) = timer_irq(&cpu.state) {
+            cpu.external_interruption(&mut *mem.view, code, 0, None);
+            if reenables(&cpu.state, code) {
+                return RunEnd::ExtLoop(code);
+            }
+        }
         let exit = cpu.step_traced(&mut mem, &mut Trace(&shared));
         if let Some((code, addr)) = shared.pgm.get() {
             if is_host_pgm(code) {
@@ -149,6 +254,11 @@ pub(crate) fn run(cpu: &mut pv_emu::Cpu, view: &mut GuestView<'_>, budget: &mut 
                 let page = shared.fault.get().unwrap_or(addr) & !0xfff;
                 return RunEnd::HostPgm { code, addr: page };
             }
+            if code == PGM_OPERATION
+                && let Some(end) = operation(cpu, view, &shared, addr)
+            {
+                return end;
+            }
             streak += 1;
             if streak >= PGM_LOOP {
                 return RunEnd::PgmLoop(code);
@@ -156,11 +266,51 @@ pub(crate) fn run(cpu: &mut pv_emu::Cpu, view: &mut GuestView<'_>, budget: &mut 
         } else {
             streak = 0;
         }
+        if let Some(e @ Exit::Instruction { .. }) = exit {
+            // Not executed: nothing changed.
+            return RunEnd::Exit(e);
+        }
+        if let Some(n) = masks.notification(&Masks::of(&cpu.state)) {
+            return RunEnd::Mask(n);
+        }
         if let Some(e) = exit {
             return RunEnd::Exit(e);
         }
     }
     RunEnd::Budget
+}
+
+/// An operation exception at `addr` whose delivery was held back: STHYI ends the run
+/// (the instruction is nullified for the interception); anything else gets the
+/// operation exception as `pv-emu` would have delivered it (suppression: the old PSW
+/// points past the instruction).
+fn operation(
+    cpu: &mut pv_emu::Cpu,
+    view: &mut GuestView<'_>,
+    shared: &Shared,
+    addr: u64,
+) -> Option<RunEnd> {
+    use pv_emu::exec::Exec;
+    use pv_emu::interrupt::{PgmCode, ProgramCheck};
+    let mask = shared.old_psw.get().map_or(cpu.state.psw.mask, |b| Psw::from_bytes(&b).mask);
+    cpu.state.psw = Psw { mask, addr };
+    let mut text = [0u8; 4];
+    let fetched = {
+        let mut ex = Exec { cpu: &mut *cpu, mem: &mut *view, addr, len: 2, executed: None };
+        ex.read(addr, &mut text[..2]).is_ok() && ex.read(addr + 2, &mut text[2..]).is_ok()
+    };
+    if fetched && text[..2] == [0xb2, 0x56] {
+        return Some(RunEnd::Sthyi { addr, r1: text[3] >> 4, r2: text[3] & 15 });
+    }
+    // The instruction length from the first two opcode bits.
+    let ilc = match text[0] >> 6 {
+        0 => 2u8,
+        3 => 6,
+        _ => 4,
+    };
+    cpu.state.psw.addr = cpu.state.wrap(addr.wrapping_add(u64::from(ilc)));
+    cpu.program_interruption(view, ProgramCheck::new(PgmCode::Operation), addr, ilc);
+    None
 }
 
 /// The 6-byte text of an instruction (for `ipa`/`ipb`).
@@ -183,5 +333,30 @@ mod tests {
         let lgfi = Insn::decode(&[0xc0, 0x11, 0, 2, 0, 1]).unwrap();
         assert_eq!(text(&lgfi), [0xc0, 0x11, 0, 2, 0, 1]);
         assert!(is_host_pgm(0x3e) && is_host_pgm(0x3f) && !is_host_pgm(0x3d));
+    }
+
+    #[test]
+    fn masks_and_timer_loops() {
+        let mut s = CpuState::new();
+        let m = Masks::of(&s);
+        assert_eq!(m.notification(&m), None);
+        s.cr[0] |= 0x200;
+        assert_eq!(m.notification(&Masks::of(&s)), Some(icpt::INT_ENABLE));
+        s.psw.mask |= PSW_MASK_MCHECK;
+        assert_eq!(m.notification(&Masks::of(&s)), Some(icpt::MCHKREQ));
+        let mut s = CpuState::new();
+        s.cr[0] |= 1 << 31; // not a visible subclass bit
+        assert_eq!(m.notification(&Masks::of(&s)), None);
+        s.cpu_timer = u64::MAX;
+        assert_eq!(timer_irq(&s), None);
+        s.cr[0] |= CR0_CPU_TIMER;
+        assert_eq!(timer_irq(&s), None);
+        s.psw.mask |= PSW_MASK_EXT;
+        assert_eq!(timer_irq(&s), Some(ext_code::CPU_TIMER));
+        assert!(reenables(&s, ext_code::CPU_TIMER));
+        assert!(!reenables(&s, ext_code::CLOCK_COMPARATOR));
+        assert!(!reenables(&s, ext_code::SERVICE_SIGNAL));
+        (s.cr[0], s.tod, s.ckc) = (s.cr[0] | CR0_CLOCK_COMPARATOR, 5, 4);
+        assert_eq!(timer_irq(&s), Some(ext_code::CLOCK_COMPARATOR));
     }
 }

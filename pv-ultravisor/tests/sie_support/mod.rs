@@ -18,6 +18,8 @@ use pv_ipl::image::{CreateOptions, ImageInfo, ImageInputs, create_image};
 
 use crate::support::*;
 
+pub mod rules;
+
 /// Host page holding the SIDA.
 pub const SIDA: u64 = 0x4_0000;
 /// Instruction budget per entry.
@@ -114,6 +116,10 @@ impl Asm {
     fn s(&mut self, op: u16, b2: u8, d2: u16) {
         self.b.extend(op.to_be_bytes());
         self.b.extend(d12(b2, d2));
+    }
+    /// Any S-format instruction `op d2(b2)` (MSCH, SSCH, STSCH, STCRW, SPT...).
+    pub fn s_op(&mut self, op: u16, b2: u8, d2: u16) {
+        self.s(op, b2, d2);
     }
     /// SPX d2(b2).
     pub fn spx(&mut self, b2: u8, d2: u16) {
