@@ -3,7 +3,8 @@
 //! `qemu-system-s390x -kernel` (TCG), and prints guest MIPS and the time ratio.
 //!
 //! `cargo run --release -p pv-emu --example bench [-- --full]`: the default sizes are
-//! small (seconds); `--no-qemu` skips the peer; `--full` runs machine.md's sizes (loop 10^9 iterations, sieve
+//! small (seconds); `--no-qemu` skips the peer; `--small` runs 1/20 of them (for
+//! profilers); `--full` runs machine.md's sizes (loop 10^9 iterations, sieve
 //! 10^8 x 3, 100 MB with DAT on). The instruction count is pv-emu's exact count of the
 //! same program; QEMU's wall time has its start-up time (a run with size 1) subtracted.
 
@@ -120,8 +121,14 @@ fn bench(name: &str, elf: &[u8], params: &[u64], scale: u64, startup: Option<f64
 
 fn main() {
     let full = std::env::args().any(|a| a == "--full");
-    let (iters, n, passes) =
-        if full { (1_000_000_000, 100_000_000, 3) } else { (20_000_000, 10_000_000, 1) };
+    let small = std::env::args().any(|a| a == "--small");
+    let (iters, n, passes) = if full {
+        (1_000_000_000, 100_000_000, 3)
+    } else if small {
+        (1_000_000, 1_000_000, 1)
+    } else {
+        (20_000_000, 10_000_000, 1)
+    };
     let mib = |n: u64| (0x100_0000 + n) / (1 << 20) + 2;
     let startup = run_qemu(&patched(SIEVE_ELF, &[2, 1, mib(2)]), "startup");
     let scale = if full { 1 } else { 50 };

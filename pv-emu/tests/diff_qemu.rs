@@ -111,11 +111,11 @@ fn run_qemu(harness: &Path, cases: &[Case]) -> Vec<Outcome> {
         .collect()
 }
 
-fn run_emu(c: &Case) -> Outcome {
+/// The machine of one case before it runs.
+fn setup(c: &Case) -> (Cpu, Ram) {
     let mut ram = Ram::new(0x80000);
     ram.write(GuestAbs(MEM), &c.mem).unwrap();
     ram.write(GuestAbs(CODE), &c.code).unwrap();
-    let end = CODE + c.code.len() as u64;
     let mut cpu = Cpu::new();
     cpu.state.gr = c.regs;
     cpu.state.fpr = c.fprs;
@@ -123,6 +123,12 @@ fn run_emu(c: &Case) -> Outcome {
     // Problem state, 64-bit addressing, as a Linux user process.
     cpu.state.psw = Psw { mask: 0x0001_0001_8000_0000, addr: CODE };
     cpu.state.psw.set_cc(c.cc);
+    (cpu, ram)
+}
+
+fn run_emu(c: &Case) -> Outcome {
+    let (mut cpu, mut ram) = setup(c);
+    let end = CODE + c.code.len() as u64;
     for _ in 0..5_000_000 {
         if cpu.state.psw.addr == end {
             break;
@@ -144,6 +150,15 @@ fn run_emu(c: &Case) -> Outcome {
         }
     }
     assert_eq!(cpu.state.psw.addr, end, "did not reach the end of the code");
+    // The same number of instructions through `Cpu::run` (straight runs, blocks of
+    // pre-decoded instructions) ends in the same state as single steps.
+    let (mut fast, mut fast_ram) = setup(c);
+    assert_eq!(fast.run(&mut fast_ram, cpu.executed), pv_emu::Exit::Budget);
+    assert!(
+        fast.state == cpu.state && fast_ram.bytes() == ram.bytes(),
+        "run and step differ in {:#?}",
+        c.listing
+    );
     let mut mem = vec![0u8; 4096];
     ram.read(GuestAbs(MEM), &mut mem).unwrap();
     let fpc = cpu.state.fpc & FPC_COMPARED;

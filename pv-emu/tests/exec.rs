@@ -266,6 +266,33 @@ fn stores_into_cached_code_take_effect() {
 }
 
 #[test]
+fn a_store_into_the_next_instruction_takes_effect() {
+    // mvi 7(%r13),5 (the immediate of the following AHI); ahi %r2,1; svc 0
+    let (mut cpu, mut ram) = machine("9205 d007 a72a 0001 0a00");
+    cpu.state.gr[13] = START;
+    assert_eq!(cpu.run(&mut ram, 100), Exit::Wait { enabled: false });
+    assert_eq!(cpu.state.gr[2], 5, "the AHI as modified ran");
+}
+
+#[test]
+fn budgets_end_runs_exactly() {
+    // The ALU loop of guests/bench/loop.S: agr, xgr, sllg, ahi, lgr, aghi, brctg.
+    let code = "b908 0023 b982 0042 eb54 0003 000d a76a 0001 b904 0075 a78b ffff a797 fff3";
+    for budget in [1, 5, 7, 13, 100] {
+        let (mut run, mut ram_run) = machine(code);
+        run.state.gr[9] = 1000;
+        assert_eq!(run.run(&mut ram_run, budget), Exit::Budget);
+        let (mut step, mut ram_step) = machine(code);
+        step.state.gr[9] = 1000;
+        for _ in 0..budget {
+            assert_eq!(step.step(&mut ram_step), None);
+        }
+        assert_eq!(run.state, step.state, "budget {budget}");
+        assert_eq!(run.executed, budget);
+    }
+}
+
+#[test]
 fn memoized_operand_pages_follow_prefix_and_key_changes() {
     // l %r3,0x100; spx 0(%r1); l %r4,0x100; svc 1
     let (mut cpu, mut ram) = machine("5830 0100 b210 1000 5840 0100 0a01");
@@ -283,6 +310,35 @@ fn memoized_operand_pages_follow_prefix_and_key_changes() {
     cpu.state.gr[2] = 0x5000;
     let (code, _, old) = program_check(&mut cpu, &mut ram);
     assert_eq!((code, old.addr), (4, START + 12), "the second store is protected");
+}
+
+#[test]
+fn run_and_single_steps_agree_on_timer_interruptions() {
+    // 0: ahi %r2,1; j 0b with the clock comparator or the CPU timer enabled: the
+    // external interruption (new PSW: disabled wait at 0xbb0) comes after the same
+    // instruction whether the CPU runs freely or one step at a time.
+    for (cr0_bit, ckc, timer) in
+        [(0x800u64, 41 * 2000 + 17, u64::MAX >> 1), (0x400, u64::MAX, 41 * 1777)]
+    {
+        let setup = || {
+            let (mut cpu, ram) = machine("a72a 0001 a7f4 fffe");
+            cpu.state.cr[0] |= cr0_bit;
+            cpu.state.psw.mask |= 0x0100_0000_0000_0000; // external mask
+            cpu.state.ckc = ckc;
+            cpu.state.cpu_timer = timer;
+            (cpu, ram)
+        };
+        let (mut run, mut ram_run) = setup();
+        assert_eq!(run.run(&mut ram_run, 1_000_000), Exit::Wait { enabled: false });
+        let (mut step, mut ram_step) = setup();
+        let exit = (0..1_000_000).find_map(|_| step.step(&mut ram_step));
+        assert_eq!(exit, Some(Exit::Wait { enabled: false }));
+        assert_eq!(run.state, step.state, "same state");
+        assert_eq!(run.executed, step.executed);
+        assert_eq!(run.state.psw.addr, 0xbb0, "external interruption taken");
+        assert_eq!(old_psw(&mut ram_run, 0x130), old_psw(&mut ram_step, 0x130));
+        assert!(run.state.gr[2] > 500, "the loop ran");
+    }
 }
 
 #[test]

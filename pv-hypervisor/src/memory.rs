@@ -115,6 +115,18 @@ impl GuestMemory {
         }
     }
 
+    /// For a range-checked access of `len` (at least 1) bytes at `addr` inside one
+    /// frame: its segment, frame index and offset in the frame.
+    #[inline]
+    fn one_frame(&mut self, addr: u64, len: usize) -> Option<(&mut Segment, usize, usize)> {
+        let off = (addr as usize) % FRAME;
+        if len == 0 || off + len > FRAME {
+            return None;
+        }
+        let seg = self.segments[(addr / SEGMENT_SIZE) as usize].get_or_insert_with(Segment::new);
+        Some((seg, ((addr % SEGMENT_SIZE) as usize) / FRAME, off))
+    }
+
     fn segment_key(&mut self, addr: GuestAbs) -> Result<&mut u8, StorageFault> {
         check_range(self.size, addr, 1)?;
         let a = addr.get();
@@ -123,13 +135,36 @@ impl GuestMemory {
     }
 }
 
+/// `dst.copy_from_slice(src)` with the operand sizes of single instructions spelled out,
+/// so that they are copied inline rather than by a `memcpy` call.
+#[inline]
+fn copy_small(dst: &mut [u8], src: &[u8]) {
+    match (dst, src) {
+        ([d], [s]) => *d = *s,
+        (d @ [_, _], s @ [_, _]) => d.copy_from_slice(s),
+        (d @ [_, _, _, _], s @ [_, _, _, _]) => d.copy_from_slice(s),
+        (d @ [_, _, _, _, _, _, _, _], s @ [_, _, _, _, _, _, _, _]) => d.copy_from_slice(s),
+        (d, s) => d.copy_from_slice(s),
+    }
+}
+
 impl Storage for GuestMemory {
     fn size(&self) -> u64 {
         self.size
     }
 
+    #[inline]
     fn read(&mut self, addr: GuestAbs, buf: &mut [u8]) -> Result<(), StorageFault> {
         check_range(self.size, addr, buf.len())?;
+        if let Some((seg, frame, off)) = self.one_frame(addr.get(), buf.len()) {
+            // The common case (an instruction's operand): one frame, no chunk loop.
+            match &seg.frames[frame] {
+                Some(f) => copy_small(buf, &f[off..off + buf.len()]),
+                None => buf.fill(0),
+            }
+            seg.keys[frame] |= SKEY_REF;
+            return Ok(());
+        }
         self.each_chunk(addr.get(), buf.len(), |seg, frame, off, pos, len| {
             match &seg.frames[frame] {
                 Some(f) => buf[pos..pos + len].copy_from_slice(&f[off..off + len]),
@@ -140,8 +175,16 @@ impl Storage for GuestMemory {
         Ok(())
     }
 
+    #[inline]
     fn write(&mut self, addr: GuestAbs, data: &[u8]) -> Result<(), StorageFault> {
         check_range(self.size, addr, data.len())?;
+        if let Some((seg, frame, off)) = self.one_frame(addr.get(), data.len()) {
+            let f = seg.frames[frame].get_or_insert_with(|| Box::new([0; FRAME]));
+            copy_small(&mut f[off..off + data.len()], data);
+            seg.keys[frame] |= SKEY_REF | SKEY_CHANGE;
+            seg.gens[frame] = seg.gens[frame].wrapping_add(1);
+            return Ok(());
+        }
         self.each_chunk(addr.get(), data.len(), |seg, frame, off, pos, len| {
             let f = seg.frames[frame].get_or_insert_with(|| Box::new([0; FRAME]));
             f[off..off + len].copy_from_slice(&data[pos..pos + len]);

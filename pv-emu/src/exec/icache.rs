@@ -14,6 +14,7 @@ use alloc::vec;
 use pv_core::psw::{PSW_MASK_ASC, PSW_MASK_BA, PSW_MASK_DAT, PSW_MASK_EA, PSW_MASK_KEY};
 use pv_core::{GuestAbs, Storage};
 
+use super::block::Blocks;
 use super::predecode::{Pre, pre_decode};
 use super::{Cpu, Event, Exec, Step, Tracer};
 use crate::decode::{Insn, insn_len};
@@ -60,6 +61,8 @@ const NO_MEMO: FetchMemo = FetchMemo { page: EMPTY, mode: 0, asce: 0, prefix: 0,
 pub struct ICache {
     entries: Box<[Entry; SLOTS + 1]>,
     memo: FetchMemo,
+    /// Straight-line runs of pre-decoded instructions.
+    pub(crate) blocks: Blocks,
 }
 
 impl Default for ICache {
@@ -69,7 +72,7 @@ impl Default for ICache {
         // One more slot than the hash uses: it holds instructions that are not cached.
         let entries = vec![blank; SLOTS + 1].into_boxed_slice();
         let Ok(entries) = entries.try_into() else { unreachable!("SLOTS + 1 entries") };
-        Self { entries, memo: NO_MEMO }
+        Self { entries, memo: NO_MEMO, blocks: Blocks::default() }
     }
 }
 
@@ -114,10 +117,11 @@ impl ICache {
         i
     }
 
-    /// The decoded instruction in slot `i`.
+    /// The decoded instruction in slot `i` (a no-op BCR for a slot that does not
+    /// exist; callers pass slots they got from this cache).
     #[inline]
     pub(crate) fn insn(&self, i: usize) -> Insn {
-        self.entries[i].insn
+        self.entries.get(i).map_or(Insn::BLANK, |e| e.insn)
     }
 
     /// The decoded instruction in slot `i`, by reference.
@@ -136,6 +140,7 @@ impl ICache {
     pub fn purge(&mut self) {
         self.entries.iter_mut().for_each(|e| e.abs = EMPTY);
         self.memo = NO_MEMO;
+        self.blocks.purge();
     }
 }
 
@@ -207,6 +212,22 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
         let e = &self.cpu.icache.entries[i];
         self.len = e.len;
         Some((i, e.pre))
+    }
+
+    /// The absolute address of the instruction at `addr` if the fetch memo covers it
+    /// and the whole instruction lies in the page (`trusted`: the memo's context is
+    /// known to be unchanged, see [`Self::fetch_same_context`]).
+    #[inline(always)]
+    pub(crate) fn memo_covers(&self, addr: u64, trusted: bool) -> Option<u64> {
+        if trusted {
+            let m = &self.cpu.icache.memo;
+            let off = addr ^ m.page;
+            return (off <= 4090 && off & 1 == 0).then_some(m.abs | off);
+        }
+        if addr & 1 != 0 || addr % 4096 > 4090 || self.cpu.state.wrap(addr) != addr {
+            return None;
+        }
+        self.cpu.memo_fetch(addr)
     }
 
     /// [`Self::fetch_cached`] when the caller knows that the fetch memo's context (PSW
@@ -281,7 +302,7 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
         };
         let pre = self.cpu.icache.entries[slot].pre;
         tracer.instruction(addr, &self.cpu.icache.entries[slot].insn);
-        match self.run_pre(slot, pre) {
+        match self.run_pre(slot, &pre) {
             Err(Event::Intercept) => {
                 if self.executed.is_none() {
                     self.executed = Some(self.cpu.icache.insn(slot));

@@ -163,7 +163,7 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
     /// Reads `N` bytes (an operand of one instruction), through the data memo when it
     /// can.
     #[inline(always)]
-    fn rd_n<const N: usize>(&mut self, addr: u64) -> Result<[u8; N], ProgramCheck> {
+    pub(crate) fn rd_n<const N: usize>(&mut self, addr: u64) -> Result<[u8; N], ProgramCheck> {
         let mut b = [0u8; N];
         match self.access_memoized(addr, N, false) {
             Some((abs, mem)) => mem.read(GuestAbs(abs), &mut b).map_err(ProgramCheck::from)?,
@@ -175,7 +175,7 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
     /// Writes `N` bytes (an operand of one instruction), through the data memo when it
     /// can.
     #[inline(always)]
-    fn wr_n<const N: usize>(&mut self, addr: u64, b: [u8; N]) -> Step {
+    pub(crate) fn wr_n<const N: usize>(&mut self, addr: u64, b: [u8; N]) -> Step {
         match self.access_memoized(addr, N, true) {
             Some((abs, mem)) => Ok(mem.write(GuestAbs(abs), &b).map_err(ProgramCheck::from)?),
             None => self.write(addr, &b),

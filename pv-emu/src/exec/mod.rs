@@ -13,6 +13,7 @@
 
 pub mod arith;
 pub mod bfp;
+pub mod block;
 pub mod branch;
 pub mod control;
 pub mod cpacf;
@@ -66,6 +67,13 @@ pub enum Exit {
     Stopped,
     /// The instruction budget given to [`Cpu::run`] is used up.
     Budget,
+}
+
+/// The current write generation of the frame of `abs` (`u64::MAX` without one, which no
+/// cached block has).
+#[inline(always)]
+fn g_now<S: Storage + ?Sized>(mem: &S, abs: u64) -> u64 {
+    mem.frame_generation(GuestAbs(abs)).unwrap_or(u64::MAX)
 }
 
 /// What interrupts the execution of one instruction.
@@ -215,6 +223,7 @@ impl Cpu {
     /// interruption that could be deliverable (the conditions under which
     /// [`Cpu::step_traced`] goes straight to the next instruction): the count run and the
     /// exit, if one happened.
+    #[inline(never)]
     fn run_quiet<S: Storage + ?Sized, T: Tracer + ?Sized>(
         &mut self,
         mem: &mut S,
@@ -223,7 +232,13 @@ impl Cpu {
     ) -> (u64, Option<Exit>) {
         let tick = self.model.tod_per_insn;
         let mut n = 0;
-        while n < max && !self.stopped && !self.state.psw.is_wait() && !self.maybe_deliverable() {
+        while n < max && !self.stopped && !self.state.psw.is_wait() {
+            // Straight on until an interruption could become deliverable (a timer) ...
+            let stop = n.saturating_add(self.quiet_budget()).min(max);
+            if stop == n {
+                break;
+            }
+            // ... or an instruction that may change what that depends on (below).
             let mut ex = Exec { cpu: self, mem: &mut *mem, addr: 0, len: 2, executed: None };
             // Whether the fetch memo's context (PSW mode bits, prefix, ASCE, TLB) is known
             // to be unchanged: true after a pre-decoded instruction completed, as those
@@ -231,12 +246,59 @@ impl Cpu {
             let mut trusted = false;
             let first = n;
             let ended = loop {
-                if n == max {
+                if n == stop {
                     break None;
+                }
+                let addr = ex.cpu.state.psw.addr;
+                // A block of pre-decoded instructions where the fetch memo covers the
+                // address: no fetch per instruction, a generation check after stores.
+                if let Some(abs) = ex.memo_covers(addr, trusted)
+                    && let Some((b, g)) = ex.block_at(abs)
+                    && ex.cpu.icache.blocks.get(b).count > 0
+                {
+                    let count = usize::from(ex.cpu.icache.blocks.get(b).count);
+                    // `stop > n` here; pre-decoded instructions do not look at the clock,
+                    // so it is advanced once for the block.
+                    let run = count.min(usize::try_from(stop - n).unwrap_or(count));
+                    let (mut a, mut done, mut fault) = (addr, 0, None);
+                    while done < run {
+                        let item = &ex.cpu.icache.blocks.get(b).items[done];
+                        let (pre, len) = (item.pre, item.len);
+                        tracer.instruction(a, &item.insn);
+                        done += 1;
+                        ex.addr = a;
+                        ex.len = len;
+                        let mut next = a.wrapping_add(u64::from(len));
+                        if next & 0xff8 == 0 {
+                            next = ex.cpu.state.wrap(next);
+                        }
+                        ex.cpu.state.psw.addr = next;
+                        let res = ex.run_pre(usize::MAX, &pre);
+                        if res.is_err() {
+                            fault = Some((res, a));
+                            break;
+                        }
+                        if ex.cpu.state.psw.addr != next
+                            || (matches!(
+                                pre.kind,
+                                predecode::Kind::Store | predecode::Kind::StorageImm
+                            ) && g_now(ex.mem, abs) != g)
+                        {
+                            // A branch was taken, or a store changed the block's frame.
+                            break;
+                        }
+                        a = next;
+                    }
+                    n += done as u64;
+                    ex.cpu.advance_clock(tick.wrapping_mul(done as u64));
+                    if fault.is_some() {
+                        break fault;
+                    }
+                    trusted = true;
+                    continue;
                 }
                 n += 1;
                 ex.cpu.advance_clock(tick);
-                let addr = ex.cpu.state.psw.addr;
                 ex.addr = addr;
                 let cached =
                     if trusted { ex.fetch_same_context(addr) } else { ex.fetch_cached(addr) };
@@ -259,7 +321,7 @@ impl Cpu {
                     break Some((Err(ProgramCheck::new(PgmCode::Operation).into()), addr));
                 }
                 tracer.instruction(addr, ex.cpu.icache.insn_ref(slot));
-                let res = ex.run_pre(slot, pre);
+                let res = ex.run_pre(slot, &pre);
                 if res.is_err() || pre.kind == predecode::Kind::Generic {
                     if res == Err(Event::Intercept) && ex.executed.is_none() {
                         ex.executed = Some(ex.cpu.icache.insn(slot));
@@ -271,7 +333,7 @@ impl Cpu {
             let (len, intercepted) = (ex.len, ex.executed);
             // The instructions that completed in the loop (`finish` counts the last one).
             self.executed += n - first - u64::from(ended.is_some());
-            let Some((res, addr)) = ended else { break };
+            let Some((res, addr)) = ended else { continue };
             if let Some(exit) = self.finish(mem, res, addr, len, intercepted, tracer) {
                 return (n, Some(exit));
             }

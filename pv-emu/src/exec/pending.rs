@@ -109,7 +109,7 @@ impl Cpu {
 
     /// A cheap test: could any interruption be deliverable now?
     #[inline]
-    pub(crate) fn maybe_deliverable(&self) -> bool {
+    fn maybe_deliverable(&self) -> bool {
         let mask = self.state.psw.mask;
         let timers = CR0_CLOCK_COMPARATOR | CR0_CPU_TIMER;
         (mask & pv_core::psw::PSW_MASK_EXT != 0
@@ -118,6 +118,52 @@ impl Cpu {
                 || self.pending.external_call_from.is_some()
                 || !self.pending.emergency_from.is_empty()))
             || (mask & pv_core::psw::PSW_MASK_IO != 0 && !self.pending.io.is_empty())
+    }
+
+    /// How many instructions can run before an interruption could become deliverable,
+    /// with the PSW, control registers and pending set as they are: 0 if one is
+    /// deliverable now, the instructions until the first enabled timer fires (counting
+    /// [`super::Model::tod_per_insn`] per instruction, rounded down), `u64::MAX`
+    /// without any.
+    pub(crate) fn quiet_budget(&self) -> u64 {
+        if !self.maybe_deliverable() {
+            return u64::MAX;
+        }
+        let (st, p) = (&self.state, &self.pending);
+        let (mask, cr0) = (st.psw.mask, st.cr[0]);
+        let cr6 = st.cr[6];
+        if mask & pv_core::psw::PSW_MASK_IO != 0
+            && p.io.iter().any(|io| cr6 & (1u64 << (31 - io.isc())) != 0)
+        {
+            return 0;
+        }
+        if mask & pv_core::psw::PSW_MASK_EXT == 0 {
+            return u64::MAX;
+        }
+        if (cr0 & CR0_EMERGENCY != 0 && !p.emergency_from.is_empty())
+            || (cr0 & CR0_EXTERNAL_CALL != 0 && p.external_call_from.is_some())
+            || (cr0 & CR0_SERVICE_SIGNAL != 0 && p.service_signal.is_some())
+        {
+            return 0;
+        }
+        let tick = self.model.tod_per_insn;
+        let mut budget = u64::MAX;
+        if cr0 & CR0_CLOCK_COMPARATOR != 0 {
+            // Pending once TOD > CKC; TOD advances by `tick` per instruction.
+            budget = match st.ckc.checked_sub(st.tod) {
+                None => 0,
+                Some(d) => d.checked_div(tick).unwrap_or(u64::MAX),
+            };
+        }
+        if cr0 & CR0_CPU_TIMER != 0 {
+            // Pending once the timer is negative; it decrements by `tick`.
+            let left = match i64::try_from(st.cpu_timer) {
+                Ok(t) if t >= 0 => st.cpu_timer.checked_div(tick).unwrap_or(u64::MAX),
+                _ => 0,
+            };
+            budget = budget.min(left);
+        }
+        budget
     }
 
     /// Delivers the highest-priority enabled pending interruption; `true` if one was

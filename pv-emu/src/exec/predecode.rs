@@ -4,8 +4,10 @@
 //! to a [`Pre`] that names the executor routine and carries its operands, so running them
 //! from the cache is one `match` instead of the format visitor followed by the opcode
 //! matches of [`super::dispatch`]. Every other instruction is [`Kind::Generic`] and goes
-//! through the visitor. The routines called are the same ones the visitor calls, so both
-//! paths have the same semantics.
+//! through the visitor. The routines called are the ones the visitor calls, except for
+//! a few done in place (SLLG, SRLG, the 1-8 byte operand reads and writes);
+//! `tests/diff_qemu.rs` runs every case both by single steps and by `Cpu::run` (which
+//! uses blocks of these forms) and requires the same final state.
 
 use pv_core::Storage;
 
@@ -37,6 +39,10 @@ pub enum Kind {
     Brct,
     /// RSY shifts and rotates (`op`): R1, R3 = `r2`, amount `imm`(B2 = `r3`).
     Shift,
+    /// SLLG (the most frequent shift, done in place): operands as for [`Kind::Shift`].
+    Sllg,
+    /// SRLG: operands as for [`Kind::Shift`].
+    Srlg,
     /// SI storage-immediate instructions (`op`): I2 = `r1`, address `imm`(B1 = `r3`).
     StorageImm,
     /// RIE-b compare and branch (`op`): R1 with R2 = `r2`, mask `r3`, offset `imm`.
@@ -144,7 +150,9 @@ pub fn pre_decode(insn: &Insn) -> Pre {
         Fields::Rx(f) => mem_form(op, f.r1, f.x2, f.b2, i64::from(f.d2)),
         Fields::Rxy(f) => mem_form(op, f.r1, f.x2, f.b2, i64::from(f.d2)),
         Fields::Rsy(f) => match op {
-            Sllg | Srlg | Srag | Slag | Sllk | Srlk | Srak | Slak | Rll | Rllg => {
+            Sllg => Pre::new(Kind::Sllg, op, f.r1, f.r3, f.b2, i64::from(f.d2)),
+            Srlg => Pre::new(Kind::Srlg, op, f.r1, f.r3, f.b2, i64::from(f.d2)),
+            Srag | Slag | Sllk | Srlk | Srak | Slak | Rll | Rllg => {
                 Pre::new(Kind::Shift, op, f.r1, f.r3, f.b2, i64::from(f.d2))
             }
             _ => generic,
@@ -168,6 +176,12 @@ pub fn pre_decode(insn: &Insn) -> Pre {
     }
 }
 
+/// An operation exception (for opcodes a routine does not know; never raised for the
+/// opcodes `pre_decode` picks).
+fn operation() -> super::Event {
+    crate::interrupt::ProgramCheck::new(crate::interrupt::PgmCode::Operation).into()
+}
+
 /// The [`Pre`] form of an RX/RXY instruction.
 fn mem_form(op: Op, r1: u8, x2: u8, b2: u8, d2: i64) -> Pre {
     use Op::*;
@@ -189,82 +203,98 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
     /// Runs a pre-decoded instruction; `slot` is its decoded-instruction cache slot
     /// (for [`Kind::Generic`]).
     #[inline(always)]
-    pub fn run_pre(&mut self, slot: usize, pre: Pre) -> Step {
-        let Pre { kind, k, w, r1, r2, r3, op, imm } = pre;
+    pub fn run_pre(&mut self, slot: usize, pre: &Pre) -> Step {
+        let kind = pre.kind;
         match kind {
             Kind::Generic => self.cpu.icache.insn(slot).accept(self),
             Kind::AluRr => {
                 let st = &self.cpu.state;
-                let (a, b) = (st.g(r1), w.extend(st.g(r2)));
-                self.alu(k, r1, a, b)
+                let (a, b) = (st.g(pre.r1), pre.w.extend(st.g(pre.r2)));
+                self.alu(pre.k, pre.r1, a, b)
             }
             Kind::AluRrr => {
                 let st = &self.cpu.state;
-                let (a, b) = (st.g(r2), w.extend(st.g(r3)));
-                self.alu(k, r1, a, b)
+                let (a, b) = (st.g(pre.r2), pre.w.extend(st.g(pre.r3)));
+                self.alu(pre.k, pre.r1, a, b)
             }
             Kind::AluImm => {
-                let a = self.cpu.state.g(r1);
-                self.alu(k, r1, a, imm as u64)
+                let a = self.cpu.state.g(pre.r1);
+                self.alu(pre.k, pre.r1, a, pre.imm as u64)
             }
             Kind::AluMem => {
-                let addr = self.ea(r2, r3, imm);
-                let b = self.mem_operand(w, addr)?;
-                let a = self.cpu.state.g(r1);
-                self.alu(k, r1, a, b)
+                let addr = self.ea(pre.r2, pre.r3, pre.imm);
+                // `mem_operand`, with the reads inlined.
+                let raw = match pre.w.bytes() {
+                    1 => u64::from(self.rd_n::<1>(addr)?[0]),
+                    2 => u64::from(u16::from_be_bytes(self.rd_n(addr)?)),
+                    4 => u64::from(u32::from_be_bytes(self.rd_n(addr)?)),
+                    _ => u64::from_be_bytes(self.rd_n(addr)?),
+                };
+                let b = pre.w.extend(raw);
+                let a = self.cpu.state.g(pre.r1);
+                self.alu(pre.k, pre.r1, a, b)
             }
             Kind::Store => {
-                let addr = self.ea(r2, r3, imm);
-                let v = self.cpu.state.g(r1);
-                match w {
-                    Wid::G => self.wr64(addr, v),
-                    Wid::Fu => self.wr32(addr, v as u32),
-                    Wid::Hu => self.wr16(addr, v as u16),
-                    _ => self.wr8(addr, v as u8),
+                let addr = self.ea(pre.r2, pre.r3, pre.imm);
+                let v = self.cpu.state.g(pre.r1);
+                match pre.w {
+                    Wid::G => self.wr_n(addr, v.to_be_bytes()),
+                    Wid::Fu => self.wr_n(addr, (v as u32).to_be_bytes()),
+                    Wid::Hu => self.wr_n(addr, (v as u16).to_be_bytes()),
+                    _ => self.wr_n(addr, [v as u8]),
                 }
             }
             Kind::La => {
-                let addr = self.ea(r2, r3, imm);
+                let addr = self.ea(pre.r2, pre.r3, pre.imm);
                 // In the 24- and 31-bit modes only bits 32-63 are replaced.
                 let st = &mut self.cpu.state;
                 if st.psw.mask & pv_core::psw::PSW_MASK_EA != 0 {
-                    st.set_g(r1, addr);
+                    st.set_g(pre.r1, addr);
                 } else {
-                    st.set_gr32(r1, addr as u32);
+                    st.set_gr32(pre.r1, addr as u32);
                 }
                 Ok(())
             }
             Kind::Brc => {
-                if super::branch::mask_hits(r1, self.cpu.state.psw.cc()) {
-                    let t = self.addr.wrapping_add(imm as u64);
+                if super::branch::mask_hits(pre.r1, self.cpu.state.psw.cc()) {
+                    let t = self.addr.wrapping_add(pre.imm as u64);
                     self.branch_to(t);
                 }
                 Ok(())
             }
             Kind::Brct => {
-                let t = self.cpu.state.wrap(self.addr.wrapping_add(imm as u64));
-                self.branch_on_count(op, r1, Some(t))
+                let t = self.cpu.state.wrap(self.addr.wrapping_add(pre.imm as u64));
+                self.branch_on_count(pre.op, pre.r1, Some(t))
             }
             Kind::Shift => {
-                let addr = self.ea(0, r3, imm);
-                self.shift(op, r1, r2, addr)
+                let addr = self.ea(0, pre.r3, pre.imm);
+                self.shift(pre.op, pre.r1, pre.r2, addr)
+            }
+            Kind::Sllg | Kind::Srlg => {
+                let n = self.ea(0, pre.r3, pre.imm) & 63;
+                let st = &mut self.cpu.state;
+                let v = st.g(pre.r2);
+                st.set_g(pre.r1, if kind == Kind::Sllg { v << n } else { v >> n });
+                Ok(())
             }
             Kind::StorageImm => {
-                let addr = self.ea(0, r3, imm);
-                match self.storage_imm(op, addr, u16::from(r1)) {
-                    Some(r) => r,
-                    None => self.cpu.icache.insn(slot).accept(self),
-                }
+                let addr = self.ea(0, pre.r3, pre.imm);
+                // `pre_decode` picks only opcodes `storage_imm` handles.
+                self.storage_imm(pre.op, addr, u16::from(pre.r1)).unwrap_or(Err(operation()))
             }
-            Kind::PartImm => match self.part_imm(op, r1, imm as u64) {
-                Some(r) => r,
-                None => self.cpu.icache.insn(slot).accept(self),
-            },
+            // `pre_decode` picks only opcodes `part_imm` handles.
+            Kind::PartImm => {
+                self.part_imm(pre.op, pre.r1, pre.imm as u64).unwrap_or(Err(operation()))
+            }
             Kind::CmpBranchReg | Kind::CmpBranchImm => {
                 let st = &self.cpu.state;
-                let b = if kind == Kind::CmpBranchReg { st.g(r2) } else { w.extend(r2.into()) };
-                if self.compare_hits(op, st.g(r1), b, r3) {
-                    let t = self.addr.wrapping_add(imm as u64);
+                let b = if kind == Kind::CmpBranchReg {
+                    st.g(pre.r2)
+                } else {
+                    pre.w.extend(pre.r2.into())
+                };
+                if self.compare_hits(pre.op, st.g(pre.r1), b, pre.r3) {
+                    let t = self.addr.wrapping_add(pre.imm as u64);
                     self.branch_to(t);
                 }
                 Ok(())

@@ -1,0 +1,134 @@
+//! Straight-line runs of pre-decoded instructions ("blocks"): from an instruction
+//! address, the [`Pre`] forms of the following instructions up to the first one that is
+//! not pre-decoded, the first branch, the end of the page or [`MAX_ITEMS`]. A block is
+//! keyed by its absolute address and valid while its frame's write generation is
+//! unchanged (the rule of [`super::icache`]); running one needs no per-instruction
+//! fetch, only a generation check after each store.
+
+use alloc::boxed::Box;
+use alloc::vec;
+
+use pv_core::{GuestAbs, Storage};
+
+use super::Exec;
+use super::predecode::{Kind, Pre, pre_decode};
+use crate::decode::{Insn, insn_len};
+
+/// Instructions per block at most.
+pub const MAX_ITEMS: usize = 16;
+/// Blocks in the cache.
+const BLOCKS: usize = 512;
+/// The tag of an empty block.
+const EMPTY: u64 = u64::MAX;
+
+/// One instruction of a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Item {
+    /// The decoded instruction (for tracers).
+    pub insn: Insn,
+    /// Its pre-decoded form (never [`Kind::Generic`]).
+    pub pre: Pre,
+    /// Its length in bytes.
+    pub len: u8,
+}
+
+/// A block: `count` instructions from absolute address `abs`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    abs: u64,
+    generation: u64,
+    /// How many of `items` are valid (0: the first instruction is not pre-decoded).
+    pub count: u8,
+    /// The instructions.
+    pub items: [Item; MAX_ITEMS],
+}
+
+/// The block cache of one CPU.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blocks {
+    blocks: Box<[Block; BLOCKS]>,
+}
+
+impl Default for Blocks {
+    fn default() -> Self {
+        let item = Item { insn: Insn::BLANK, pre: Pre::GENERIC, len: 2 };
+        let blank = Block { abs: EMPTY, generation: 0, count: 0, items: [item; MAX_ITEMS] };
+        let blocks = vec![blank; BLOCKS].into_boxed_slice();
+        let Ok(blocks) = blocks.try_into() else { unreachable!("BLOCKS blocks") };
+        Self { blocks }
+    }
+}
+
+impl Blocks {
+    #[inline(always)]
+    fn slot(abs: u64) -> usize {
+        (abs >> 1) as usize % BLOCKS
+    }
+
+    /// Drops every block.
+    pub fn purge(&mut self) {
+        self.blocks.iter_mut().for_each(|b| b.abs = EMPTY);
+    }
+
+    /// The block in slot `i`.
+    #[inline(always)]
+    pub fn get(&self, i: usize) -> &Block {
+        &self.blocks[i % BLOCKS]
+    }
+}
+
+/// Whether a block ends after an instruction of this kind (it may branch).
+#[inline(always)]
+pub fn ends_block(kind: Kind) -> bool {
+    matches!(kind, Kind::Brc | Kind::Brct | Kind::CmpBranchReg | Kind::CmpBranchImm)
+}
+
+impl<S: Storage + ?Sized> Exec<'_, S> {
+    /// The block starting at `addr`, whose page the fetch memo covers (the caller
+    /// checked it; `abs` is its absolute address): its slot, built if needed, with its
+    /// frame generation. `None` without generations.
+    #[inline(always)]
+    pub(crate) fn block_at(&mut self, abs: u64) -> Option<(usize, u64)> {
+        let g = self.mem.frame_generation(GuestAbs(abs))?;
+        let i = Blocks::slot(abs);
+        let b = &self.cpu.icache.blocks.blocks[i];
+        if b.abs == abs && b.generation == g {
+            return Some((i, g));
+        }
+        self.build_block(i, abs, g);
+        Some((i, g))
+    }
+
+    /// Decodes the block at `abs` (inside the memoized page) into slot `i`.
+    #[inline(never)]
+    fn build_block(&mut self, i: usize, abs: u64, generation: u64) {
+        let mut bytes = [0u8; MAX_ITEMS * 6];
+        let room = (4096 - (abs & 0xfff) as usize).min(bytes.len());
+        let mut count = 0;
+        if self.mem.read(GuestAbs(abs), &mut bytes[..room]).is_ok() {
+            let block = &mut self.cpu.icache.blocks.blocks[i];
+            let mut off = 0;
+            while count < MAX_ITEMS && off + 2 <= room {
+                let len = insn_len(bytes[off]);
+                if off + len > room {
+                    break;
+                }
+                let Ok(insn) = Insn::decode(&bytes[off..off + len]) else { break };
+                let pre = pre_decode(&insn);
+                if pre.kind == Kind::Generic {
+                    break;
+                }
+                block.items[count] = Item { insn, pre, len: len as u8 };
+                count += 1;
+                off += len;
+                if ends_block(pre.kind) {
+                    break;
+                }
+            }
+        }
+        let block = &mut self.cpu.icache.blocks.blocks[i];
+        block.abs = abs;
+        block.generation = generation;
+        block.count = count as u8;
+    }
+}
