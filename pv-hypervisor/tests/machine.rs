@@ -256,3 +256,20 @@ fn bad_configurations_are_errors() {
     let mem = m.memory().plain().unwrap();
     assert_eq!((pv_core::Storage::size(mem), mem.resident_frames()), (4 << 30, 0));
 }
+
+#[test]
+fn a_disabled_wait_at_0xfff_is_qemus_clean_shutdown() {
+    // LPSWE 0x900: a disabled-wait PSW whose instruction address is odd (0xfff). The
+    // architecture checks the address only at instruction fetch, which a wait never does.
+    let mut m = machine(1, MachineConfig::default());
+    start(&mut m, "b2b20900");
+    put_psw(&mut m, 0x900, DISABLED_WAIT, 0xfff);
+    let o = m.run();
+    assert_eq!(o, Outcome::Shutdown { cpu: 0 });
+    assert!(o.is_clean());
+    // Any other disabled wait is a failure.
+    let mut m = machine(1, MachineConfig::default());
+    start(&mut m, "b2b20900");
+    put_psw(&mut m, 0x900, DISABLED_WAIT, 0xffe);
+    disabled_wait_at(m.run(), 0xffe);
+}
