@@ -7,6 +7,10 @@
 //! profilers); `--full` runs machine.md's sizes (loop 10^9 iterations, sieve
 //! 10^8 x 3, 100 MB with DAT on). The instruction count is pv-emu's exact count of the
 //! same program; QEMU's wall time has its start-up time (a run with size 1) subtracted.
+//! When a release `pvsim` binary sits next to this example (`cargo xtask bench emu`
+//! builds it), the same ELFs also run through `pvsim run` (pv-hypervisor's machine, the
+//! way users run programs) and its MIPS and ratio to QEMU are printed too (`--no-pvsim`
+//! skips it).
 
 use std::process::Command;
 use std::time::Instant;
@@ -94,6 +98,38 @@ fn run_qemu(elf: &[u8], name: &str) -> Option<f64> {
     status.ok().map(|_| dt)
 }
 
+/// The `pvsim` binary built next to this example (`target/release/pvsim` for
+/// `target/release/examples/bench`), if there is one: `cargo xtask bench emu` builds it.
+fn pvsim_binary() -> Option<std::path::PathBuf> {
+    if std::env::args().any(|a| a == "--no-pvsim") {
+        return None;
+    }
+    let exe = std::env::current_exe().ok()?;
+    let p = exe.parent()?.parent()?.join("pvsim");
+    p.is_file().then_some(p)
+}
+
+/// Runs the ELF with `pvsim run` (pv-hypervisor's machine, as a user runs it): wall
+/// seconds, or `None` without the binary. The guests end in a disabled wait, which
+/// `pvsim run` reports with status 1 and the PSW on stderr; anything else is a failure.
+fn run_pvsim(elf: &[u8], name: &str) -> Option<f64> {
+    let bin = pvsim_binary()?;
+    let path =
+        std::env::temp_dir().join(format!("pvsim-bench-{}-{name}-run.elf", std::process::id()));
+    std::fs::write(&path, elf).ok()?;
+    let t = Instant::now();
+    let out = Command::new(bin)
+        .args(["run", "--memory", &format!("{RAM_MB}M"), "--kernel"])
+        .arg(&path)
+        .output();
+    let dt = t.elapsed().as_secs_f64();
+    let _ = std::fs::remove_file(&path);
+    let out = out.ok()?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("disabled wait"), "pvsim run did not end in the guest's wait: {err}");
+    Some(dt)
+}
+
 /// Runs one workload in both. QEMU is so much faster on the loop that the small size
 /// would vanish in its start-up noise: it runs `scale` times the iterations there (the
 /// loop's count is exactly 7 per iteration plus a constant), and its time is compared
@@ -102,6 +138,13 @@ fn bench(name: &str, elf: &[u8], params: &[u64], scale: u64, startup: Option<f64
     let (n, emu_s, result) = run_emu(&patched(elf, params));
     let emu_mips = n as f64 / emu_s / 1e6;
     print!("{name:<28} {n:>11} insns  pv-emu {emu_s:>7.3} s {emu_mips:>7.1} MIPS");
+    // The same program through `pvsim run`, its start-up (a size-1 run) subtracted.
+    let pvsim =
+        run_pvsim(&patched(elf, params), "run").zip(run_pvsim(&patched(elf, &[1, 1, 18]), "one"));
+    let pvsim_mips = pvsim.map(|(t, b)| n as f64 / (t - b).max(1e-3) / 1e6);
+    if let Some(m) = pvsim_mips {
+        print!("  pvsim run {m:>7.1} MIPS");
+    }
     let mut qparams = params.to_vec();
     qparams[0] *= scale;
     let qn = n + 7 * params[0] * (scale - 1);
@@ -114,6 +157,9 @@ fn bench(name: &str, elf: &[u8], params: &[u64], scale: u64, startup: Option<f64
                 "  qemu {q:>7.3} s for {qn} insns {qm:>7.1} MIPS  pv-emu time per insn = {ratio:.2} x qemu  [result {}]",
                 result as i64
             );
+            if let Some(m) = pvsim_mips {
+                println!("{:<28} pvsim run / qemu MIPS = {:.3}", "", m / qm);
+            }
         }
         _ => println!("  qemu-system-s390x unavailable  [result {}]", result as i64),
     }
