@@ -293,6 +293,31 @@ fn budgets_end_runs_exactly() {
 }
 
 #[test]
+fn conditional_branches_inside_blocks_leave_them_only_when_taken() {
+    // 0: ahi %r2,1; chi %r2,5; jne 1f; ahi %r3,1; 1: brct %r4,0b; svc 0 -- one block from
+    // 0 through the BRCT: the JNE leaves it except when R2 = 5.
+    let code = "a72a 0001 a72e 0005 a774 0004 a73a 0001 a746 fff8 0a00";
+    let (mut cpu, mut ram) = machine(code);
+    cpu.state.gr[4] = 10;
+    assert_eq!(cpu.run(&mut ram, 1000), Exit::Wait { enabled: false });
+    assert_eq!(cpu.state.psw.addr, 0xcc0, "stopped by the SVC");
+    assert_eq!((cpu.state.gr[2], cpu.state.gr[3], cpu.state.gr[4]), (10, 1, 0));
+    // Budgets that end inside the block, before and after the untaken branch.
+    for budget in (1..=12).chain([18, 19, 20, 21, 22, 23, 41]) {
+        let (mut run, mut ram_run) = machine(code);
+        run.state.gr[4] = 10;
+        assert_eq!(run.run(&mut ram_run, budget), Exit::Budget);
+        let (mut step, mut ram_step) = machine(code);
+        step.state.gr[4] = 10;
+        for _ in 0..budget {
+            assert_eq!(step.step(&mut ram_step), None);
+        }
+        assert_eq!(run.state, step.state, "budget {budget}");
+        assert_eq!(run.executed, budget);
+    }
+}
+
+#[test]
 fn memoized_operand_pages_follow_prefix_and_key_changes() {
     // l %r3,0x100; spx 0(%r1); l %r4,0x100; svc 1
     let (mut cpu, mut ram) = machine("5830 0100 b210 1000 5840 0100 0a01");

@@ -1,6 +1,7 @@
 //! Straight-line runs of pre-decoded instructions ("blocks"): from an instruction
 //! address, the [`Pre`] forms of the following instructions up to the first one that is
-//! not pre-decoded, the first branch, the end of the page or [`MAX_ITEMS`]. A block is
+//! not pre-decoded, the first unconditional branch, the end of the page or [`MAX_ITEMS`]
+//! (a conditional branch that is taken leaves the block early). A block is
 //! keyed by its absolute address and valid while its frame's write generation is
 //! unchanged (the rule of [`super::icache`]); running one needs no per-instruction
 //! fetch, only a generation check after each store.
@@ -77,10 +78,12 @@ impl Blocks {
     }
 }
 
-/// Whether a block ends after an instruction of this kind (it may branch).
+/// Whether a block ends after this instruction: an unconditional branch (BRC/BRCL with
+/// mask 15). Conditional branches stay inside blocks: the run leaves the block where one
+/// is taken and goes on with the next instruction where it is not.
 #[inline(always)]
-pub fn ends_block(kind: Kind) -> bool {
-    matches!(kind, Kind::Brc | Kind::Brct | Kind::CmpBranchReg | Kind::CmpBranchImm)
+pub fn ends_block(pre: &Pre) -> bool {
+    pre.kind == Kind::Brc && pre.r1 == 15
 }
 
 impl<S: Storage + ?Sized> Exec<'_, S> {
@@ -121,7 +124,7 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
                 block.items[count] = Item { insn, pre, len: len as u8 };
                 count += 1;
                 off += len;
-                if ends_block(pre.kind) {
+                if ends_block(&pre) {
                     break;
                 }
             }

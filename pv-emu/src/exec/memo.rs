@@ -53,6 +53,10 @@ impl Ctx {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataMemo {
     ctx: Ctx,
+    /// Whether `ctx` is known to be the current context, so lookups skip comparing it:
+    /// set by the straight run of `Cpu::run` (only pre-decoded instructions, which cannot
+    /// change the context), cleared before anything else runs.
+    trusted: bool,
     /// (logical page, absolute page) for fetches, then for stores.
     pages: [[(u64, u64); SLOTS]; 2],
 }
@@ -60,7 +64,7 @@ pub struct DataMemo {
 impl Default for DataMemo {
     fn default() -> Self {
         let ctx = Ctx { mode: 0, asce: 0, prefix: 0, tlb: u64::MAX };
-        Self { ctx, pages: [[(EMPTY, 0); SLOTS]; 2] }
+        Self { ctx, trusted: false, pages: [[(EMPTY, 0); SLOTS]; 2] }
     }
 }
 
@@ -83,7 +87,28 @@ impl Cpu {
     pub(crate) fn memo_data(&self, logical: u64, store: bool) -> Option<u64> {
         let m = &self.data_memo;
         let (tag, abs) = m.pages[usize::from(store)][slot(logical)];
-        (tag == logical & !0xfff && m.ctx == Ctx::of(self)).then_some(abs | (logical & 0xfff))
+        (tag == logical & !0xfff && (m.trusted || m.ctx == Ctx::of(self)))
+            .then_some(abs | (logical & 0xfff))
+    }
+
+    /// Makes the memo's context the current one (dropping the entries of another) and
+    /// trusts it until [`Self::memo_distrust`]: for a straight run of pre-decoded
+    /// instructions, which cannot change it.
+    #[inline(always)]
+    pub(crate) fn memo_trust(&mut self) {
+        let ctx = Ctx::of(self);
+        let m = &mut self.data_memo;
+        if m.ctx != ctx {
+            m.purge();
+            m.ctx = ctx;
+        }
+        m.trusted = true;
+    }
+
+    /// Stops trusting the memo's context.
+    #[inline(always)]
+    pub(crate) fn memo_distrust(&mut self) {
+        self.data_memo.trusted = false;
     }
 
     /// Records that `logical` maps to absolute `abs` for this kind of access (the caller

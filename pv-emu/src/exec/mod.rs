@@ -244,6 +244,9 @@ impl Cpu {
             // to be unchanged: true after a pre-decoded instruction completed, as those
             // change only registers, the CC, storage and the instruction address.
             let mut trusted = false;
+            // Pre-decoded instructions cannot change the data memo's context either: it
+            // is compared once for the straight run (see `memo::DataMemo::trusted`).
+            ex.cpu.memo_trust();
             let first = n;
             let ended = loop {
                 if n == stop {
@@ -279,10 +282,7 @@ impl Cpu {
                             break;
                         }
                         if ex.cpu.state.psw.addr != next
-                            || (matches!(
-                                pre.kind,
-                                predecode::Kind::Store | predecode::Kind::StorageImm
-                            ) && g_now(ex.mem, abs) != g)
+                            || (pre.kind.stores() && g_now(ex.mem, abs) != g)
                         {
                             // A branch was taken, or a store changed the block's frame.
                             break;
@@ -321,6 +321,9 @@ impl Cpu {
                     break Some((Err(ProgramCheck::new(PgmCode::Operation).into()), addr));
                 }
                 tracer.instruction(addr, ex.cpu.icache.insn_ref(slot));
+                if pre.kind == predecode::Kind::Generic {
+                    ex.cpu.memo_distrust();
+                }
                 let res = ex.run_pre(slot, &pre);
                 if res.is_err() || pre.kind == predecode::Kind::Generic {
                     if res == Err(Event::Intercept) && ex.executed.is_none() {
@@ -330,6 +333,7 @@ impl Cpu {
                 }
                 trusted = true;
             };
+            ex.cpu.memo_distrust();
             let (len, intercepted) = (ex.len, ex.executed);
             // The instructions that completed in the loop (`finish` counts the last one).
             self.executed += n - first - u64::from(ended.is_some());

@@ -52,6 +52,70 @@ pub enum Kind {
     CmpBranchImm,
     /// RI/RIL immediate on a register part (IIHH ... LLILF, NILL, ...; `op`): R1, `imm`.
     PartImm,
+    /// [`Kind::AluRr`] for the frequent operations, one kind each so that running them
+    /// takes one dispatch (`k` is implied; the second operand needs no extension: 64-bit
+    /// forms with a 64-bit operand, 32-bit forms with a word operand).
+    RrA64,
+    /// AGR-like, see [`Kind::RrA64`].
+    RrS64,
+    /// LGR, see [`Kind::RrA64`].
+    RrL64,
+    /// CGR, see [`Kind::RrA64`].
+    RrC64,
+    /// CLGR, see [`Kind::RrA64`].
+    RrCl64,
+    /// XGR, see [`Kind::RrA64`].
+    RrX64,
+    /// LTGR, see [`Kind::RrA64`].
+    RrLt64,
+    /// AR, see [`Kind::RrA64`].
+    RrA32,
+    /// LR, see [`Kind::RrA64`].
+    RrL32,
+    /// LTR, see [`Kind::RrA64`].
+    RrLt32,
+    /// CR, see [`Kind::RrA64`].
+    RrC32,
+    /// [`Kind::AluImm`] for AGHI/AGFI (one kind each, see [`Kind::RrA64`]).
+    ImmA64,
+    /// AHI/AFI, see [`Kind::ImmA64`].
+    ImmA32,
+    /// LGHI/LGFI, see [`Kind::ImmA64`].
+    ImmL64,
+    /// LHI, see [`Kind::ImmA64`].
+    ImmL32,
+    /// CGHI/CGFI, see [`Kind::ImmA64`].
+    ImmC64,
+    /// CHI/CFI, see [`Kind::ImmA64`].
+    ImmC32,
+    /// CLGFI, see [`Kind::ImmA64`].
+    ImmCl64,
+    /// CLFI, see [`Kind::ImmA64`].
+    ImmCl32,
+    /// [`Kind::AluMem`] for LG (one kind each, see [`Kind::RrA64`]).
+    MemLg,
+    /// L/LY, see [`Kind::MemLg`].
+    MemL,
+    /// LGF, see [`Kind::MemLg`].
+    MemLgf,
+    /// LLGF, see [`Kind::MemLg`].
+    MemLlgf,
+    /// LLGC, see [`Kind::MemLg`].
+    MemLlgc,
+    /// [`Kind::Store`] for STG (one kind each, see [`Kind::RrA64`]).
+    StoreG,
+    /// ST/STY, see [`Kind::StoreG`].
+    StoreF,
+    /// STC/STCY, see [`Kind::StoreG`].
+    StoreB,
+}
+
+impl Kind {
+    /// Whether the routine may store (a block checks its frame's generation after it).
+    #[inline(always)]
+    pub fn stores(self) -> bool {
+        matches!(self, Kind::Store | Kind::StoreG | Kind::StoreF | Kind::StoreB | Kind::StorageImm)
+    }
 }
 
 /// An instruction resolved to its executor routine ([`Kind`]) and operands: a small
@@ -100,6 +164,65 @@ impl Pre {
 
 /// Resolves `insn` to its [`Pre`] form (mirrors the visitor's dispatch order).
 pub fn pre_decode(insn: &Insn) -> Pre {
+    let mut pre = pre_decode_any(insn);
+    pre.kind = hot_kind(&pre);
+    pre
+}
+
+/// The one-dispatch kind of an ALU form with a frequent operation (see [`Kind::RrA64`]),
+/// else its own kind.
+fn hot_kind(pre: &Pre) -> Kind {
+    use Alu::*;
+    let plain = match pre.k {
+        A64 | S64 | L64 | C64 | Cl64 | X64 | Lt64 => pre.w == Wid::G,
+        _ => matches!(pre.w, Wid::Fs | Wid::Fu),
+    };
+    match (pre.kind, pre.k) {
+        (Kind::AluRr, k) if plain => match k {
+            A64 => Kind::RrA64,
+            S64 => Kind::RrS64,
+            L64 => Kind::RrL64,
+            C64 => Kind::RrC64,
+            Cl64 => Kind::RrCl64,
+            X64 => Kind::RrX64,
+            Lt64 => Kind::RrLt64,
+            A32 => Kind::RrA32,
+            L32 => Kind::RrL32,
+            Lt32 => Kind::RrLt32,
+            C32 => Kind::RrC32,
+            _ => Kind::AluRr,
+        },
+        (Kind::AluImm, k) => match k {
+            A64 => Kind::ImmA64,
+            A32 => Kind::ImmA32,
+            L64 => Kind::ImmL64,
+            L32 => Kind::ImmL32,
+            C64 => Kind::ImmC64,
+            C32 => Kind::ImmC32,
+            Cl64 => Kind::ImmCl64,
+            Cl32 => Kind::ImmCl32,
+            _ => Kind::AluImm,
+        },
+        (Kind::AluMem, L64) => match pre.w {
+            Wid::G => Kind::MemLg,
+            Wid::Fs => Kind::MemLgf,
+            Wid::Fu => Kind::MemLlgf,
+            Wid::Bu => Kind::MemLlgc,
+            _ => Kind::AluMem,
+        },
+        (Kind::AluMem, L32) if pre.w == Wid::Fu => Kind::MemL,
+        (Kind::Store, _) => match pre.w {
+            Wid::G => Kind::StoreG,
+            Wid::Fu => Kind::StoreF,
+            Wid::Bu => Kind::StoreB,
+            _ => Kind::Store,
+        },
+        (kind, _) => kind,
+    }
+}
+
+/// [`pre_decode`] before [`hot_kind`].
+fn pre_decode_any(insn: &Insn) -> Pre {
     use Op::*;
     let op = insn.op;
     let generic = Pre::GENERIC;
@@ -200,6 +323,31 @@ fn mem_form(op: Op, r1: u8, x2: u8, b2: u8, d2: i64) -> Pre {
 }
 
 impl<S: Storage + ?Sized> Exec<'_, S> {
+    /// R1 = R1 `k` R2 (no extension: see [`Kind::RrA64`]).
+    #[inline(always)]
+    fn alu_rr(&mut self, k: Alu, pre: &Pre) -> Step {
+        let st = &self.cpu.state;
+        let (a, b) = (st.g(pre.r1), st.g(pre.r2));
+        self.alu(k, pre.r1, a, b)
+    }
+
+    /// R1 = R1 `k` `imm`.
+    #[inline(always)]
+    fn alu_imm(&mut self, k: Alu, pre: &Pre) -> Step {
+        let a = self.cpu.state.g(pre.r1);
+        self.alu(k, pre.r1, a, pre.imm as u64)
+    }
+
+    /// R1 = R1 `k` (the `N`-byte operand at `imm`(X2 = `r2`, B2 = `r3`) extended by `w`).
+    #[inline(always)]
+    fn load_mem<const N: usize>(&mut self, k: Alu, w: Wid, pre: &Pre) -> Step {
+        let addr = self.ea(pre.r2, pre.r3, pre.imm);
+        let bytes: [u8; N] = self.rd_n(addr)?;
+        let raw = bytes.iter().fold(0u64, |v, &b| (v << 8) | u64::from(b));
+        let a = self.cpu.state.g(pre.r1);
+        self.alu(k, pre.r1, a, w.extend(raw))
+    }
+
     /// Runs a pre-decoded instruction; `slot` is its decoded-instruction cache slot
     /// (for [`Kind::Generic`]).
     #[inline(always)]
@@ -217,9 +365,42 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
                 let (a, b) = (st.g(pre.r2), pre.w.extend(st.g(pre.r3)));
                 self.alu(pre.k, pre.r1, a, b)
             }
-            Kind::AluImm => {
-                let a = self.cpu.state.g(pre.r1);
-                self.alu(pre.k, pre.r1, a, pre.imm as u64)
+            Kind::AluImm => self.alu_imm(pre.k, pre),
+            Kind::RrA64 => self.alu_rr(Alu::A64, pre),
+            Kind::RrS64 => self.alu_rr(Alu::S64, pre),
+            Kind::RrL64 => self.alu_rr(Alu::L64, pre),
+            Kind::RrC64 => self.alu_rr(Alu::C64, pre),
+            Kind::RrCl64 => self.alu_rr(Alu::Cl64, pre),
+            Kind::RrX64 => self.alu_rr(Alu::X64, pre),
+            Kind::RrLt64 => self.alu_rr(Alu::Lt64, pre),
+            Kind::RrA32 => self.alu_rr(Alu::A32, pre),
+            Kind::RrL32 => self.alu_rr(Alu::L32, pre),
+            Kind::RrLt32 => self.alu_rr(Alu::Lt32, pre),
+            Kind::RrC32 => self.alu_rr(Alu::C32, pre),
+            Kind::ImmA64 => self.alu_imm(Alu::A64, pre),
+            Kind::ImmA32 => self.alu_imm(Alu::A32, pre),
+            Kind::ImmL64 => self.alu_imm(Alu::L64, pre),
+            Kind::ImmL32 => self.alu_imm(Alu::L32, pre),
+            Kind::ImmC64 => self.alu_imm(Alu::C64, pre),
+            Kind::ImmC32 => self.alu_imm(Alu::C32, pre),
+            Kind::ImmCl64 => self.alu_imm(Alu::Cl64, pre),
+            Kind::ImmCl32 => self.alu_imm(Alu::Cl32, pre),
+            Kind::MemLg => self.load_mem::<8>(Alu::L64, Wid::G, pre),
+            Kind::MemL => self.load_mem::<4>(Alu::L32, Wid::Fu, pre),
+            Kind::MemLgf => self.load_mem::<4>(Alu::L64, Wid::Fs, pre),
+            Kind::MemLlgf => self.load_mem::<4>(Alu::L64, Wid::Fu, pre),
+            Kind::MemLlgc => self.load_mem::<1>(Alu::L64, Wid::Bu, pre),
+            Kind::StoreG => {
+                let addr = self.ea(pre.r2, pre.r3, pre.imm);
+                self.wr_n(addr, self.cpu.state.g(pre.r1).to_be_bytes())
+            }
+            Kind::StoreF => {
+                let addr = self.ea(pre.r2, pre.r3, pre.imm);
+                self.wr_n(addr, (self.cpu.state.g(pre.r1) as u32).to_be_bytes())
+            }
+            Kind::StoreB => {
+                let addr = self.ea(pre.r2, pre.r3, pre.imm);
+                self.wr_n(addr, [self.cpu.state.g(pre.r1) as u8])
             }
             Kind::AluMem => {
                 let addr = self.ea(pre.r2, pre.r3, pre.imm);
