@@ -3,8 +3,6 @@
 //! with `#[path]`), so the replay runs exactly what the fuzzer runs.
 #![allow(dead_code)]
 
-use pv_core::storage::check_range;
-use pv_core::{GuestAbs, Storage, StorageFault};
 use pv_header::info::{Format, InfoView, meta, to_json, to_text};
 use pv_header::secret::Secret;
 use pv_ipl::diag308::{
@@ -97,33 +95,6 @@ pub fn check_ipib(data: &[u8]) -> bool {
     parsed.is_ok()
 }
 
-/// Flat guest storage for the DIAG 308 target: [`DIAG_PAGES`] pages.
-pub struct Mem(pub Vec<u8>);
-
-impl Storage for Mem {
-    fn size(&self) -> u64 {
-        self.0.len() as u64
-    }
-    fn read(&mut self, addr: GuestAbs, buf: &mut [u8]) -> Result<(), StorageFault> {
-        check_range(self.size(), addr, buf.len())?;
-        let a = addr.get() as usize;
-        buf.copy_from_slice(&self.0[a..a + buf.len()]);
-        Ok(())
-    }
-    fn write(&mut self, addr: GuestAbs, data: &[u8]) -> Result<(), StorageFault> {
-        check_range(self.size(), addr, data.len())?;
-        let a = addr.get() as usize;
-        self.0[a..a + data.len()].copy_from_slice(data);
-        Ok(())
-    }
-    fn storage_key(&mut self, _: GuestAbs) -> Result<u8, StorageFault> {
-        Ok(0)
-    }
-    fn set_storage_key(&mut self, _: GuestAbs, _: u8) -> Result<(), StorageFault> {
-        Ok(())
-    }
-}
-
 /// Pages of [`Mem`].
 pub const DIAG_PAGES: usize = 32;
 
@@ -135,7 +106,7 @@ pub const DIAG_PAGES: usize = 32;
 pub fn check_diag308(data: &[u8]) -> usize {
     let Some((&cfg, mut rest)) = data.split_first() else { return 0 };
     let cfg = Diag308Config { unpack_facility: cfg & 1 != 0, huge_pages: cfg & 2 != 0 };
-    let mut mem = Mem(vec![0u8; DIAG_PAGES * 4096]);
+    let mut mem = vec![0u8; DIAG_PAGES * 4096];
     let mut state = Diag308State::new();
     let mut sets = 0;
     let take = |rest: &mut &[u8], n: usize| -> Option<Vec<u8>> {
@@ -163,9 +134,9 @@ pub fn check_diag308(data: &[u8]) -> usize {
             let Some(l) = take(&mut rest, 2) else { return sets };
             let l = usize::from(u16::from_be_bytes([l[0], l[1]])).min(rest.len());
             let bytes = take(&mut rest, l).unwrap();
-            let at = (addr as usize).min(mem.0.len());
-            let n = bytes.len().min(mem.0.len() - at);
-            mem.0[at..at + n].copy_from_slice(&bytes[..n]);
+            let at = (addr as usize).min(mem.len());
+            let n = bytes.len().min(mem.len() - at);
+            mem[at..at + n].copy_from_slice(&bytes[..n]);
         }
         let r1 = step[1] & 0xf;
         let mut gprs = [0u64; 16];
@@ -175,8 +146,8 @@ pub fn check_diag308(data: &[u8]) -> usize {
         let req = Diag308Request::from_regs(r1, r3, &gprs, step[3] & 1 != 0);
         assert_eq!((req.addr, req.subcode), (addr, sub));
         let before = state.clone();
-        let mem_before = mem.0.clone();
-        let out = state.execute(&cfg, &req, &mut mem);
+        let mem_before = mem.clone();
+        let out = state.execute(&cfg, &req, mem.as_mut_slice());
         if let Diag308Outcome::Response { reg, rc } = out {
             assert_eq!(reg, (r1 + 1) & 0xf);
             assert!(!req.problem_state && sub & !0xffff == 0);
@@ -185,7 +156,7 @@ pub fn check_diag308(data: &[u8]) -> usize {
                 let saved = if sub == subcode::SET { state.normal_ipib() } else { state.pv_ipib() };
                 let saved = saved.expect("a successful set saves the block").to_vec();
                 let a = addr as usize;
-                assert_eq!(saved[..], mem.0[a..a + saved.len()]);
+                assert_eq!(saved[..], mem[a..a + saved.len()]);
                 assert_eq!(saved.len() as u32, u32::from_be_bytes(saved[..4].try_into().unwrap()));
                 if sub == subcode::PV_SET {
                     assert!(state.pv_block().is_some());
@@ -198,14 +169,14 @@ pub fn check_diag308(data: &[u8]) -> usize {
                     if sub == subcode::STORE { state.normal_ipib() } else { state.pv_ipib() };
                 let saved = saved.unwrap();
                 let a = addr as usize;
-                assert_eq!(saved[..], mem.0[a..a + saved.len()]);
+                assert_eq!(saved[..], mem[a..a + saved.len()]);
             } else {
                 // Only a store writes storage.
-                assert!(mem.0 == mem_before);
+                assert!(mem == mem_before);
             }
         } else {
             assert_eq!(state, before);
-            assert!(mem.0 == mem_before);
+            assert!(mem == mem_before);
         }
     }
     sets

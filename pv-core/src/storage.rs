@@ -108,6 +108,37 @@ pub trait Storage {
     }
 }
 
+/// Plain bytes as storage: address 0 is the first byte, the size is the slice's length,
+/// storage keys read 0 and setting them is ignored, no frame generations. For tests and
+/// tools that need storage without keys (`&mut vec[..]` for a `Vec<u8>`).
+impl Storage for [u8] {
+    fn size(&self) -> u64 {
+        self.len() as u64
+    }
+
+    fn read(&mut self, addr: GuestAbs, buf: &mut [u8]) -> Result<(), StorageFault> {
+        check_range(self.size(), addr, buf.len())?;
+        let a = addr.get() as usize;
+        buf.copy_from_slice(&self[a..a + buf.len()]);
+        Ok(())
+    }
+
+    fn write(&mut self, addr: GuestAbs, data: &[u8]) -> Result<(), StorageFault> {
+        check_range(self.size(), addr, data.len())?;
+        let a = addr.get() as usize;
+        self[a..a + data.len()].copy_from_slice(data);
+        Ok(())
+    }
+
+    fn storage_key(&mut self, addr: GuestAbs) -> Result<u8, StorageFault> {
+        check_range(self.size(), addr, 1).map(|()| 0)
+    }
+
+    fn set_storage_key(&mut self, addr: GuestAbs, _key: u8) -> Result<(), StorageFault> {
+        check_range(self.size(), addr, 1)
+    }
+}
+
 /// Whether the access range `addr .. addr + len` lies inside storage of `size` bytes.
 /// On failure, the first failing byte address is returned.
 pub fn check_range(size: u64, addr: GuestAbs, len: usize) -> Result<(), StorageFault> {
@@ -123,6 +154,20 @@ pub fn check_range(size: u64, addr: GuestAbs, len: usize) -> Result<(), StorageF
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_byte_slice_is_storage_without_keys() {
+        use super::Storage;
+        let mut b = [0u8; 16];
+        let s: &mut [u8] = &mut b;
+        s.write(crate::GuestAbs(4), &[1, 2]).unwrap();
+        let mut r = [0u8; 3];
+        s.read(crate::GuestAbs(3), &mut r).unwrap();
+        assert_eq!(r, [0, 1, 2]);
+        assert!(s.read(crate::GuestAbs(15), &mut r).is_err());
+        assert_eq!(s.storage_key(crate::GuestAbs(0)), Ok(0));
+        assert!(s.set_storage_key(crate::GuestAbs(16), 0x10).is_err());
+    }
+
     use super::*;
 
     #[test]

@@ -359,46 +359,6 @@ mod tests {
     use super::*;
     use crate::ipib::{Ipib, PvComponent};
 
-    /// Flat guest storage for the tests.
-    struct Mem(Vec<u8>);
-
-    impl Storage for Mem {
-        fn size(&self) -> u64 {
-            self.0.len() as u64
-        }
-        fn read(&mut self, addr: GuestAbs, buf: &mut [u8]) -> Result<(), StorageFault> {
-            check_range(self.size(), addr, buf.len())?;
-            let a = addr.get() as usize;
-            buf.copy_from_slice(&self.0[a..a + buf.len()]);
-            Ok(())
-        }
-        fn write(&mut self, addr: GuestAbs, data: &[u8]) -> Result<(), StorageFault> {
-            check_range(self.size(), addr, data.len())?;
-            let a = addr.get() as usize;
-            self.0[a..a + data.len()].copy_from_slice(data);
-            Ok(())
-        }
-        fn storage_key(&mut self, _: GuestAbs) -> Result<u8, StorageFault> {
-            Ok(0)
-        }
-        fn set_storage_key(&mut self, _: GuestAbs, _: u8) -> Result<(), StorageFault> {
-            Ok(())
-        }
-    }
-
-    impl core::ops::Index<core::ops::Range<usize>> for Mem {
-        type Output = [u8];
-        fn index(&self, r: core::ops::Range<usize>) -> &[u8] {
-            &self.0[r]
-        }
-    }
-
-    impl core::ops::IndexMut<core::ops::Range<usize>> for Mem {
-        fn index_mut(&mut self, r: core::ops::Range<usize>) -> &mut [u8] {
-            &mut self.0[r]
-        }
-    }
-
     const CFG: Diag308Config = Diag308Config { unpack_facility: true, huge_pages: false };
 
     fn req(subcode: u64, addr: u64) -> Diag308Request {
@@ -427,8 +387,9 @@ mod tests {
         .unwrap()
     }
 
-    fn storage() -> Mem {
-        Mem(alloc::vec![0u8; 0x20000])
+    /// Flat guest storage (plain bytes, no keys).
+    fn storage() -> alloc::vec::Vec<u8> {
+        alloc::vec![0u8; 0x20000]
     }
 
     #[test]
@@ -437,28 +398,31 @@ mod tests {
         let mut mem = storage();
         let mut r = req(5, 0x1001);
         r.problem_state = true;
-        let out = st.execute(&CFG, &r, &mut mem);
+        let out = st.execute(&CFG, &r, mem.as_mut_slice());
         assert_eq!(out, Diag308Outcome::Program(ProgramException::PrivilegedOperation));
-        let out = st.execute(&CFG, &req(1 << 16, 0), &mut mem);
+        let out = st.execute(&CFG, &req(1 << 16, 0), mem.as_mut_slice());
         assert_eq!(out, Diag308Outcome::Program(ProgramException::Specification));
         let no161 = Diag308Config { unpack_facility: false, huge_pages: false };
         for sc in [8, 9, 10] {
-            let out = st.execute(&no161, &req(sc, 0), &mut mem);
+            let out = st.execute(&no161, &req(sc, 0), mem.as_mut_slice());
             assert_eq!(out, Diag308Outcome::Program(ProgramException::Specification));
         }
         for sc in [2, 4, 7, 11, 0xffff] {
-            let out = st.execute(&CFG, &req(sc, 0), &mut mem);
+            let out = st.execute(&CFG, &req(sc, 0), mem.as_mut_slice());
             assert_eq!(out, Diag308Outcome::Program(ProgramException::Specification), "{sc}");
         }
         assert_eq!(
-            st.execute(&CFG, &req(0, 0), &mut mem),
+            st.execute(&CFG, &req(0, 0), mem.as_mut_slice()),
             Diag308Outcome::Reset(ResetKind::ModifiedClear)
         );
         assert_eq!(
-            st.execute(&CFG, &req(1, 0), &mut mem),
+            st.execute(&CFG, &req(1, 0), mem.as_mut_slice()),
             Diag308Outcome::Reset(ResetKind::LoadNormal)
         );
-        assert_eq!(st.execute(&CFG, &req(3, 0), &mut mem), Diag308Outcome::Reset(ResetKind::ReIpl));
+        assert_eq!(
+            st.execute(&CFG, &req(3, 0), mem.as_mut_slice()),
+            Diag308Outcome::Reset(ResetKind::ReIpl)
+        );
         assert_eq!(st, Diag308State::new());
     }
 
@@ -472,11 +436,11 @@ mod tests {
         let addr = Diag308Outcome::Program(ProgramException::Access(StorageFault::Addressing {
             addr: GuestAbs(0x20000),
         }));
-        assert_eq!(st.execute(&CFG, &odd, &mut mem), spec);
-        assert_eq!(st.execute(&CFG, &req(6, 0x1008), &mut mem), spec);
-        assert_eq!(st.execute(&CFG, &req(8, 0x20000), &mut mem), addr);
+        assert_eq!(st.execute(&CFG, &odd, mem.as_mut_slice()), spec);
+        assert_eq!(st.execute(&CFG, &req(6, 0x1008), mem.as_mut_slice()), spec);
+        assert_eq!(st.execute(&CFG, &req(8, 0x20000), mem.as_mut_slice()), addr);
         assert_eq!(
-            st.execute(&CFG, &req(9, 0x1f000), &mut mem),
+            st.execute(&CFG, &req(9, 0x1f000), mem.as_mut_slice()),
             Diag308Outcome::Response { reg: 3, rc: ResponseCode::NoConf }
         );
     }
@@ -486,18 +450,21 @@ mod tests {
         let mut st = Diag308State::new();
         let mut mem = storage();
         let ok = |rc| Diag308Outcome::Response { reg: 3, rc };
-        assert_eq!(st.execute(&CFG, &req(6, 0x2000), &mut mem), ok(ResponseCode::NoConf));
+        assert_eq!(st.execute(&CFG, &req(6, 0x2000), mem.as_mut_slice()), ok(ResponseCode::NoConf));
         let blk = ccw_ipib();
         mem[0x1000..0x1000 + 200].copy_from_slice(&blk);
-        assert_eq!(st.execute(&CFG, &req(5, 0x1000), &mut mem), ok(ResponseCode::Ok));
+        assert_eq!(st.execute(&CFG, &req(5, 0x1000), mem.as_mut_slice()), ok(ResponseCode::Ok));
         assert_eq!(st.normal_ipib(), Some(&blk[..]));
-        assert_eq!(st.execute(&CFG, &req(6, 0x3000), &mut mem), ok(ResponseCode::Ok));
+        assert_eq!(st.execute(&CFG, &req(6, 0x3000), mem.as_mut_slice()), ok(ResponseCode::Ok));
         assert_eq!(&mem[0x3000..0x3000 + 200], &blk[..]);
         // Too long, too short, PV type: 0x0402, and the saved block stays.
         for (len, pbt) in [(4097u32, 2u8), (199, 2), (383, 0), (400, 5), (400, 0xff)] {
-            be::put_u32(&mut mem.0, 0x4000, len);
-            mem.0[0x400c] = pbt;
-            assert_eq!(st.execute(&CFG, &req(5, 0x4000), &mut mem), ok(ResponseCode::Invalid));
+            be::put_u32(&mut mem, 0x4000, len);
+            mem[0x400c] = pbt;
+            assert_eq!(
+                st.execute(&CFG, &req(5, 0x4000), mem.as_mut_slice()),
+                ok(ResponseCode::Invalid)
+            );
             assert_eq!(st.normal_ipib(), Some(&blk[..]));
         }
         assert_eq!(Diag308State::with_normal_ipib(&blk).unwrap().normal_ipib(), Some(&blk[..]));
@@ -509,20 +476,29 @@ mod tests {
         let mut st = Diag308State::new();
         let mut mem = storage();
         let ok = |rc| Diag308Outcome::Response { reg: 3, rc };
-        assert_eq!(st.execute(&CFG, &req(10, 0), &mut mem), ok(ResponseCode::NoPvConf));
+        assert_eq!(st.execute(&CFG, &req(10, 0), mem.as_mut_slice()), ok(ResponseCode::NoPvConf));
         let blk = pv_ipib();
         mem[0x1000..0x1000 + blk.len()].copy_from_slice(&blk);
         // A normal set rejects type 5.
-        assert_eq!(st.execute(&CFG, &req(5, 0x1000), &mut mem), ok(ResponseCode::Invalid));
-        assert_eq!(st.execute(&CFG, &req(8, 0x1000), &mut mem), ok(ResponseCode::Ok));
+        assert_eq!(
+            st.execute(&CFG, &req(5, 0x1000), mem.as_mut_slice()),
+            ok(ResponseCode::Invalid)
+        );
+        assert_eq!(st.execute(&CFG, &req(8, 0x1000), mem.as_mut_slice()), ok(ResponseCode::Ok));
         assert_eq!(st.pv_ipib(), Some(&blk[..]));
         assert_eq!(st.pv_block().unwrap().components.len(), 2);
-        assert_eq!(st.execute(&CFG, &req(9, 0x5000), &mut mem), ok(ResponseCode::Ok));
+        assert_eq!(st.execute(&CFG, &req(9, 0x5000), mem.as_mut_slice()), ok(ResponseCode::Ok));
         assert_eq!(&mem[0x5000..0x5000 + blk.len()], &blk[..]);
-        assert_eq!(st.execute(&CFG, &req(6, 0x5000), &mut mem), ok(ResponseCode::NoConf));
-        assert_eq!(st.execute(&CFG, &req(10, 0), &mut mem), Diag308Outcome::Reset(ResetKind::Pv));
+        assert_eq!(st.execute(&CFG, &req(6, 0x5000), mem.as_mut_slice()), ok(ResponseCode::NoConf));
+        assert_eq!(
+            st.execute(&CFG, &req(10, 0), mem.as_mut_slice()),
+            Diag308Outcome::Reset(ResetKind::Pv)
+        );
         let huge = Diag308Config { unpack_facility: true, huge_pages: true };
-        assert_eq!(st.execute(&huge, &req(10, 0), &mut mem), ok(ResponseCode::InvalidForPv));
+        assert_eq!(
+            st.execute(&huge, &req(10, 0), mem.as_mut_slice()),
+            ok(ResponseCode::InvalidForPv)
+        );
     }
 
     #[test]
@@ -544,7 +520,7 @@ mod tests {
             b[off..off + bytes.len()].copy_from_slice(bytes);
             mem[0x1000..0x1000 + b.len()].copy_from_slice(&b);
             assert_eq!(
-                st.execute(&CFG, &req(8, 0x1000), &mut mem),
+                st.execute(&CFG, &req(8, 0x1000), mem.as_mut_slice()),
                 ok(ResponseCode::Invalid),
                 "{off:#x}"
             );
@@ -555,7 +531,10 @@ mod tests {
         let mut b = good.clone();
         be::put_u32(&mut b, 0, 147);
         mem[0x1000..0x1000 + b.len()].copy_from_slice(&b);
-        assert_eq!(st.execute(&CFG, &req(8, 0x1000), &mut mem), ok(ResponseCode::Invalid));
+        assert_eq!(
+            st.execute(&CFG, &req(8, 0x1000), mem.as_mut_slice()),
+            ok(ResponseCode::Invalid)
+        );
     }
 
     #[test]

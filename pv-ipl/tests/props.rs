@@ -2,8 +2,7 @@
 //! IPIB parser/serializer as a bijection on the bytes it accepts.
 
 use proptest::prelude::*;
-use pv_core::storage::check_range;
-use pv_core::{GuestAbs, Storage, StorageFault, be};
+use pv_core::be;
 use pv_ipl::diag308::{
     Diag308Config, Diag308Outcome, Diag308Request, Diag308State, ProgramException, ResetKind,
     ResponseCode, subcode,
@@ -13,34 +12,6 @@ use pv_ipl::ipib::{
 };
 
 const MEM: usize = 16 * 4096;
-
-/// Flat guest storage.
-#[derive(Clone, PartialEq)]
-struct Mem(Vec<u8>);
-
-impl Storage for Mem {
-    fn size(&self) -> u64 {
-        self.0.len() as u64
-    }
-    fn read(&mut self, addr: GuestAbs, buf: &mut [u8]) -> Result<(), StorageFault> {
-        check_range(self.size(), addr, buf.len())?;
-        let a = addr.get() as usize;
-        buf.copy_from_slice(&self.0[a..a + buf.len()]);
-        Ok(())
-    }
-    fn write(&mut self, addr: GuestAbs, data: &[u8]) -> Result<(), StorageFault> {
-        check_range(self.size(), addr, data.len())?;
-        let a = addr.get() as usize;
-        self.0[a..a + data.len()].copy_from_slice(data);
-        Ok(())
-    }
-    fn storage_key(&mut self, _: GuestAbs) -> Result<u8, StorageFault> {
-        Ok(0)
-    }
-    fn set_storage_key(&mut self, _: GuestAbs, _: u8) -> Result<(), StorageFault> {
-        Ok(())
-    }
-}
 
 /// A candidate IPIB: valid blocks of each kind, then byte-level damage.
 fn candidate() -> impl Strategy<Value = Vec<u8>> {
@@ -138,17 +109,17 @@ proptest! {
     ) {
         let cfg = Diag308Config { unpack_facility, huge_pages };
         let mut st = Diag308State::new();
-        let mut mem = Mem(vec![0u8; MEM]);
+        let mut mem = vec![0u8; MEM];
         for s in steps {
             if let Some((page, bytes)) = &s.poke {
                 let at = page * 4096;
                 let n = bytes.len().min(MEM - at);
-                mem.0[at..at + n].copy_from_slice(&bytes[..n]);
+                mem[at..at + n].copy_from_slice(&bytes[..n]);
             }
             let before = st.clone();
             let mem_before = mem.clone();
             let req = Diag308Request { r1: s.r1, addr: s.addr, subcode: s.subcode, problem_state: s.problem_state };
-            let out = st.execute(&cfg, &req, &mut mem);
+            let out = st.execute(&cfg, &req, mem.as_mut_slice());
             let spec = Diag308Outcome::Program(ProgramException::Specification);
             // General checks, in order.
             if s.problem_state {
@@ -188,7 +159,7 @@ proptest! {
                             if rc == ResponseCode::Ok {
                                 let now = now.unwrap();
                                 let at = s.addr as usize;
-                                prop_assert_eq!(now, &mem.0[at..at + now.len()]);
+                                prop_assert_eq!(now, &mem[at..at + now.len()]);
                             } else {
                                 prop_assert_eq!(now, was);
                             }
@@ -200,7 +171,7 @@ proptest! {
                                 Some(b) => {
                                     prop_assert_eq!(rc, ResponseCode::Ok);
                                     let at = s.addr as usize;
-                                    prop_assert_eq!(&mem.0[at..at + b.len()], b);
+                                    prop_assert_eq!(&mem[at..at + b.len()], b);
                                 }
                             }
                             prop_assert_eq!(&st, &before);
