@@ -2,23 +2,16 @@
 //! stable Rust: the parser, the locators and opening must not panic, and whatever parses
 //! must write back byte for byte. Same checks as `fuzz/fuzz_targets/se_header.rs`.
 
+#[path = "../../fuzz/replay/mutate.rs"]
+mod mutate;
+
 use std::io::Cursor;
-use std::path::PathBuf;
 
 use pv_header::hdr::{self, SeHdr};
 use pv_header::secret::Secret;
 
 fn corpus() -> Vec<(String, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/se_header");
-    let mut out: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .map(|p| {
-            (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap())
-        })
-        .collect();
-    out.sort();
-    out
+    mutate::corpus(env!("CARGO_MANIFEST_DIR"), "se_header")
 }
 
 fn exercise(data: &[u8], key: &Secret<32>) -> (bool, bool) {

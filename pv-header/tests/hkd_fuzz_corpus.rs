@@ -3,7 +3,9 @@
 //! verify, and no input given as an extra CRL un-revokes a revoked document. Every prefix
 //! of each seed is replayed too.
 
-use std::path::PathBuf;
+#[path = "../../fuzz/replay/mutate.rs"]
+mod mutate;
+
 use std::time::{Duration, SystemTime};
 
 use pv_header::hkd::{
@@ -16,16 +18,7 @@ fn asset(name: &str) -> Vec<u8> {
 }
 
 fn corpus() -> Vec<(String, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/hkd");
-    let mut out: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .map(|p| {
-            (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap())
-        })
-        .collect();
-    out.sort();
-    out
+    mutate::corpus(env!("CARGO_MANIFEST_DIR"), "hkd")
 }
 
 fn options() -> VerifyOptions {
