@@ -31,7 +31,14 @@ pub struct Item {
     pub pre: Pre,
     /// Its length in bytes.
     pub len: u8,
+    /// What the run checks after it: [`CHECK_BRANCH`] and/or [`CHECK_STORE`].
+    pub(crate) checks: u8,
 }
+
+/// [`Item::checks`] bit: the instruction may branch (compare the PSW address).
+pub(crate) const CHECK_BRANCH: u8 = 1;
+/// [`Item::checks`] bit: the instruction may store (compare the frame generation).
+pub(crate) const CHECK_STORE: u8 = 2;
 
 /// A block: `count` instructions from absolute address `abs`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,16 +54,15 @@ pub struct Block {
 /// The block cache of one CPU.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Blocks {
-    blocks: Box<[Block; BLOCKS]>,
+    /// `BLOCKS` blocks; empty while [`Blocks::take`] lent them out.
+    blocks: Box<[Block]>,
 }
 
 impl Default for Blocks {
     fn default() -> Self {
-        let item = Item { insn: Insn::BLANK, pre: Pre::GENERIC, len: 2 };
+        let item = Item { insn: Insn::BLANK, pre: Pre::GENERIC, len: 2, checks: 0 };
         let blank = Block { abs: EMPTY, generation: 0, count: 0, items: [item; MAX_ITEMS] };
-        let blocks = vec![blank; BLOCKS].into_boxed_slice();
-        let Ok(blocks) = blocks.try_into() else { unreachable!("BLOCKS blocks") };
-        Self { blocks }
+        Self { blocks: vec![blank; BLOCKS].into_boxed_slice() }
     }
 }
 
@@ -76,6 +82,20 @@ impl Blocks {
     pub fn get(&self, i: usize) -> &Block {
         &self.blocks[i % BLOCKS]
     }
+
+    /// Lends the blocks out (leaving none) so that a block runs by reference while the
+    /// CPU changes: pre-decoded instructions never look at the block cache. The caller
+    /// gives them back with [`Blocks::give_back`] before anything else runs.
+    #[inline(always)]
+    pub(crate) fn take(&mut self) -> Self {
+        Self { blocks: core::mem::take(&mut self.blocks) }
+    }
+
+    /// Returns the blocks [`Blocks::take`] lent out.
+    #[inline(always)]
+    pub(crate) fn give_back(&mut self, lent: Self) {
+        self.blocks = lent.blocks;
+    }
 }
 
 /// Whether a block ends after this instruction: an unconditional branch (BRC/BRCL with
@@ -94,7 +114,7 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
     pub(crate) fn block_at(&mut self, abs: u64) -> Option<(usize, u64)> {
         let g = self.mem.frame_generation(GuestAbs(abs))?;
         let i = Blocks::slot(abs);
-        let b = &self.cpu.icache.blocks.blocks[i];
+        let b = &self.cpu.icache.blocks.blocks[i % BLOCKS];
         if b.abs == abs && b.generation == g {
             return Some((i, g));
         }
@@ -109,7 +129,7 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
         let room = (4096 - (abs & 0xfff) as usize).min(bytes.len());
         let mut count = 0;
         if self.mem.read(GuestAbs(abs), &mut bytes[..room]).is_ok() {
-            let block = &mut self.cpu.icache.blocks.blocks[i];
+            let block = &mut self.cpu.icache.blocks.blocks[i % BLOCKS];
             let mut off = 0;
             while count < MAX_ITEMS && off + 2 <= room {
                 let len = insn_len(bytes[off]);
@@ -121,7 +141,9 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
                 if pre.kind == Kind::Generic {
                     break;
                 }
-                block.items[count] = Item { insn, pre, len: len as u8 };
+                let checks = if pre.kind.branches() { CHECK_BRANCH } else { 0 }
+                    | if pre.kind.stores() { CHECK_STORE } else { 0 };
+                block.items[count] = Item { insn, pre, len: len as u8, checks };
                 count += 1;
                 off += len;
                 if ends_block(&pre) {
@@ -129,7 +151,7 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
                 }
             }
         }
-        let block = &mut self.cpu.icache.blocks.blocks[i];
+        let block = &mut self.cpu.icache.blocks.blocks[i % BLOCKS];
         block.abs = abs;
         block.generation = generation;
         block.count = count as u8;

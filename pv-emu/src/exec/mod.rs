@@ -264,9 +264,12 @@ impl Cpu {
                     // so it is advanced once for the block.
                     let run = count.min(usize::try_from(stop - n).unwrap_or(count));
                     let (mut a, mut done, mut fault) = (addr, 0, None);
+                    // The block runs by reference, not by copies of its `Pre` forms.
+                    let lent = ex.cpu.icache.blocks.take();
+                    let items = &lent.get(b).items;
                     while done < run {
-                        let item = &ex.cpu.icache.blocks.get(b).items[done];
-                        let (pre, len) = (item.pre, item.len);
+                        let item = &items[done];
+                        let (pre, len) = (&item.pre, item.len);
                         tracer.instruction(a, &item.insn);
                         done += 1;
                         ex.addr = a;
@@ -276,19 +279,23 @@ impl Cpu {
                             next = ex.cpu.state.wrap(next);
                         }
                         ex.cpu.state.psw.addr = next;
-                        let res = ex.run_pre(usize::MAX, &pre);
+                        let res = ex.run_pre(usize::MAX, pre);
                         if res.is_err() {
                             fault = Some((res, a));
                             break;
                         }
-                        if ex.cpu.state.psw.addr != next
-                            || (pre.kind.stores() && g_now(ex.mem, abs) != g)
+                        let checks = item.checks;
+                        if checks != 0
+                            && ((checks & block::CHECK_BRANCH != 0
+                                && ex.cpu.state.psw.addr != next)
+                                || (checks & block::CHECK_STORE != 0 && g_now(ex.mem, abs) != g))
                         {
                             // A branch was taken, or a store changed the block's frame.
                             break;
                         }
                         a = next;
                     }
+                    ex.cpu.icache.blocks.give_back(lent);
                     n += done as u64;
                     ex.cpu.advance_clock(tick.wrapping_mul(done as u64));
                     if fault.is_some() {

@@ -116,6 +116,13 @@ impl Kind {
     pub fn stores(self) -> bool {
         matches!(self, Kind::Store | Kind::StoreG | Kind::StoreF | Kind::StoreB | Kind::StorageImm)
     }
+
+    /// Whether the routine may set the instruction address (only the branches do; a
+    /// block checks the PSW after them).
+    #[inline(always)]
+    pub fn branches(self) -> bool {
+        matches!(self, Kind::Brc | Kind::Brct | Kind::CmpBranchReg | Kind::CmpBranchImm)
+    }
 }
 
 /// An instruction resolved to its executor routine ([`Kind`]) and operands: a small
