@@ -9,6 +9,9 @@
 //! `PVSIM_BENCH_BATCH_PAGES` and `PVSIM_BENCH_DEPTH` override the pipeline's
 //! [`PipelineConfig`].
 
+#[path = "../../benches/common.rs"]
+mod common;
+
 use std::hint::black_box;
 use std::io;
 use std::time::{Duration, Instant};
@@ -21,23 +24,6 @@ use pv_header::component::{
 };
 use sha2::{Digest, Sha512};
 use xts_mode::Xts128;
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-/// Pseudo-random bytes (xorshift64*), fast enough not to matter.
-fn random_bytes(len: usize, mut state: u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        out.extend_from_slice(&state.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
 
 /// The wall-clock time of one run of `f`.
 fn timed(f: impl FnOnce()) -> Duration {
@@ -57,13 +43,13 @@ fn show(what: &str, bytes: usize, d: Duration) -> f64 {
 }
 
 fn main() {
-    let mib = env_usize("PVSIM_BENCH_MIB", 256).max(1);
-    let rounds = env_usize("PVSIM_BENCH_ROUNDS", 5);
+    let mib = common::env_usize("PVSIM_BENCH_MIB", 256).max(1);
+    let rounds = common::env_usize("PVSIM_BENCH_ROUNDS", 5);
     let size = mib << 20;
-    let kernel = random_bytes(size, 0x9e37_79b9_7f4a_7c15);
-    let initrd = random_bytes(size + 123, 0xd1b5_4a32_d192_ed03);
+    let kernel = common::random_bytes(size, 0x9e37_79b9_7f4a_7c15);
+    let initrd = common::random_bytes(size + 123, 0xd1b5_4a32_d192_ed03);
     let total = kernel.len() + initrd.len();
-    let key_bytes = random_bytes(64, 42);
+    let key_bytes = common::random_bytes(64, 42);
     let key = XtsKey::from_slice(&key_bytes).expect("random halves differ");
     let specs = [
         ComponentSpec { addr: GuestAbs(0x15000), tweak_prefix: TweakPrefix(0x0028_1234_5678_9abc) },
@@ -74,8 +60,8 @@ fn main() {
     ];
     let dflt = PipelineConfig::default();
     let cfg = PipelineConfig {
-        batch_pages: env_usize("PVSIM_BENCH_BATCH_PAGES", dflt.batch_pages),
-        depth: env_usize("PVSIM_BENCH_DEPTH", dflt.depth),
+        batch_pages: common::env_usize("PVSIM_BENCH_BATCH_PAGES", dflt.batch_pages),
+        depth: common::env_usize("PVSIM_BENCH_DEPTH", dflt.depth),
     };
     println!(
         "pv-header prepare bench: kernel {mib} MiB + initrd {mib} MiB, best of {rounds} rounds, {cfg:?}"
@@ -137,7 +123,7 @@ fn main() {
     let xts_len = size.min(64 << 20);
     let passes = total / xts_len;
     let xts_total = passes * xts_len;
-    let mut buf = random_bytes(xts_len, 7);
+    let mut buf = common::random_bytes(xts_len, 7);
     let ours = Xts::new(&key);
     let k1 = Array::try_from(&key_bytes[..32]).expect("32 bytes");
     let k2 = Array::try_from(&key_bytes[32..]).expect("32 bytes");

@@ -8,6 +8,9 @@
 //! (default 100000) round trips per round, `PVSIM_BENCH_ROUNDS` (default 3) rounds; the
 //! best round is reported.
 
+#[path = "../../benches/common.rs"]
+mod common;
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -27,27 +30,10 @@ use support::{Host, UVCB};
 
 const OK: (u16, u16) = (rc::EXECUTED, 0);
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-/// Pseudo-random bytes (xorshift64*).
-fn random_bytes(len: usize, mut state: u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        out.extend_from_slice(&state.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
-
 /// A verified guest with a 64 KiB pseudo-random kernel; returns the host, the
 /// configuration handle, its MSO and the guest address of the kernel's first page.
 fn verified_guest() -> (Host, u64, u64, u64) {
-    let kernel = random_bytes(64 << 10, 0x9e37_79b9_7f4a_7c15);
+    let kernel = common::random_bytes(64 << 10, 0x9e37_79b9_7f4a_7c15);
     let inputs = ImageInputs {
         kernel: &mut &kernel[..],
         ramdisk: None,
@@ -84,8 +70,8 @@ fn verified_guest() -> (Host, u64, u64, u64) {
 }
 
 fn main() {
-    let n = env_usize("PVSIM_BENCH_PAGES", 100_000).max(1);
-    let rounds = env_usize("PVSIM_BENCH_ROUNDS", 3).max(1);
+    let n = common::env_usize("PVSIM_BENCH_PAGES", 100_000).max(1);
+    let rounds = common::env_usize("PVSIM_BENCH_ROUNDS", 3).max(1);
     let (mut h, cfg, mso, g) = verified_guest();
     println!("paging: {n} export+import round trips of one 4 KiB page, best of {rounds}");
 
@@ -104,7 +90,7 @@ fn main() {
     }
 
     let cipher = Aes256Gcm::new(&[0x42u8; 32].into());
-    let mut page = random_bytes(4096, 0xd1b5_4a32_d192_ed03);
+    let mut page = common::random_bytes(4096, 0xd1b5_4a32_d192_ed03);
     let aad = [0x17u8; 44];
     let mut gcm = Duration::MAX;
     for _ in 0..rounds {

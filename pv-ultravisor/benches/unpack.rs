@@ -11,6 +11,9 @@
 //! no storage) over the same pages. `PVSIM_BENCH_ROUNDS` (default 2) repeats the timed
 //! part (a fresh ultravisor each round); the best round of each is reported.
 
+#[path = "../../benches/common.rs"]
+mod common;
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -34,26 +37,9 @@ const OK: (u16, u16) = (rc::EXECUTED, 0);
 /// Guest storage origin: above the support layout's UV, configuration and CPU storage.
 const MSO: u64 = 8 * GIB;
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-/// Pseudo-random bytes (xorshift64*).
-fn random_bytes(len: usize, mut state: u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        out.extend_from_slice(&state.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
-
 /// The SE image (in memory) for `host.crt` with a `len`-byte kernel.
 fn image(len: usize) -> Vec<u8> {
-    let kernel = random_bytes(len, 0x9e37_79b9_7f4a_7c15);
+    let kernel = common::random_bytes(len, 0x9e37_79b9_7f4a_7c15);
     let parm = b"root=/dev/vda1 console=ttysclp0".to_vec();
     let inputs = ImageInputs {
         kernel: &mut &kernel[..],
@@ -109,8 +95,8 @@ fn unpack_verify(h: &mut support::Host, cfg: u64, hdr: &[u8], list: &[(u64, u64,
 }
 
 fn main() {
-    let mib = env_usize("PVSIM_BENCH_MIB", 1024);
-    let rounds = env_usize("PVSIM_BENCH_ROUNDS", 2).max(1);
+    let mib = common::env_usize("PVSIM_BENCH_MIB", 1024);
+    let rounds = common::env_usize("PVSIM_BENCH_ROUNDS", 2).max(1);
     let img = image(mib << 20);
     let info = ImageInfo::from_bytes(&img).expect("image info");
     let list = pages(&info);

@@ -9,28 +9,14 @@
 //! number of rounds (best round reported). The command runs as a separate process, wall
 //! clock, output to a file (on `/dev/shm` when present), exactly as a user runs it.
 
+#[path = "../../benches/common.rs"]
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha512};
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-/// Pseudo-random bytes (xorshift64*).
-fn random_bytes(len: usize, mut state: u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        out.extend_from_slice(&state.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
 
 fn best(rounds: usize, mut f: impl FnMut()) -> Duration {
     (0..rounds.max(1))
@@ -49,16 +35,16 @@ fn s(p: &Path) -> String {
 
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` would pass nothing useful.
-    let mib = env_usize("PVSIM_BENCH_MIB", 256);
-    let rounds = env_usize("PVSIM_BENCH_ROUNDS", 3);
+    let mib = common::env_usize("PVSIM_BENCH_MIB", 256);
+    let rounds = common::env_usize("PVSIM_BENCH_ROUNDS", 3);
     let len = mib << 20;
     // Inputs and output on tmpfs when there is one, so the number is the tool's, not the
     // disk's (the output is fsync'ed; on a disk that alone can take seconds).
     let shm = Path::new("/dev/shm");
     let dir = if shm.is_dir() { tempfile::tempdir_in(shm) } else { tempfile::tempdir() }
         .expect("temporary directory");
-    let kernel = random_bytes(len, 0x9e37_79b9_7f4a_7c15);
-    let initrd = random_bytes(len, 0xd1b5_4a32_d192_ed03);
+    let kernel = common::random_bytes(len, 0x9e37_79b9_7f4a_7c15);
+    let initrd = common::random_bytes(len, 0xd1b5_4a32_d192_ed03);
     let (kp, rp, pp) =
         (dir.path().join("kernel"), dir.path().join("initrd"), dir.path().join("parm"));
     std::fs::write(&kp, &kernel).expect("write kernel");
