@@ -15,7 +15,7 @@
 //! them and a compile-time assertion checks that they lie inside [`SD_LEN`], ascending and
 //! without overlap.
 
-use crate::uvc::field::BeField;
+use crate::uvc::field::{BeField, fields_fit_after};
 
 /// Size of the state description (bytes).
 pub const SD_LEN: usize = 0x200;
@@ -172,21 +172,6 @@ pub struct StateDescription {
     pub sidad: u64,
 }
 
-/// Checks a field table: inside `len`, ascending, no overlap.
-const fn fields_fit(fields: &[(usize, usize)], len: usize) -> bool {
-    let mut end = 0;
-    let mut i = 0;
-    while i < fields.len() {
-        let (off, size) = fields[i];
-        if off < end || off + size > len {
-            return false;
-        }
-        end = off + size;
-        i += 1;
-    }
-    true
-}
-
 macro_rules! sd_fields {
     ($( $f:ident : $t:ty = $off:expr ),* $(,)?) => {
         impl StateDescription {
@@ -234,7 +219,7 @@ sd_fields! {
     sidad: u64 = 0x180,
 }
 
-const _: () = assert!(fields_fit(StateDescription::FIELDS, SD_LEN));
+const _: () = assert!(fields_fit_after(StateDescription::FIELDS, 0, SD_LEN));
 const _: () = assert!(PV_GRREGS_OFF >= SD_LEN && PV_GRREGS_OFF + 16 * 8 <= SIE_PAGE_LEN);
 
 impl StateDescription {
@@ -344,7 +329,7 @@ mod tests {
         set_pv_grregs(&mut page, r);
         assert_eq!(page[0x380 + 40..0x380 + 48], 0x500u64.to_be_bytes());
         assert_eq!(pv_grregs(&page), r);
-        assert!(!fields_fit(&[(0, 8), (4, 4)], 16));
+        assert!(!fields_fit_after(&[(0, 8), (4, 4)], 0, 16));
         let mut m = StateDescription::default();
         m.set_mcic(0x8000_0000_1234_5678);
         m.set_edc(0x0102_0304);

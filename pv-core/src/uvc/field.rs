@@ -98,7 +98,13 @@ impl<const N: usize> BeField for [u64; N] {
 /// `len`, ascending and not overlapping. Used in the compile-time assertion under each
 /// layout.
 pub const fn fields_fit(fields: &[(usize, usize)], len: usize) -> bool {
-    let mut end = super::uvcb::HEADER_LEN;
+    fields_fit_after(fields, super::uvcb::HEADER_LEN, len)
+}
+
+/// Whether a field table is well formed: every field at or after `start`, inside `len`,
+/// ascending and not overlapping (UVCBs start after their header, other blocks at 0).
+pub const fn fields_fit_after(fields: &[(usize, usize)], start: usize, len: usize) -> bool {
+    let mut end = start;
     let mut i = 0;
     while i < fields.len() {
         let (off, size) = fields[i];
