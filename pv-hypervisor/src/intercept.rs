@@ -59,7 +59,7 @@ impl Machine {
 
     /// An executor over CPU `i` for operand accesses of the instruction at `addr`.
     fn exec(&mut self, i: usize, addr: u64, len: u8) -> Exec<'_, crate::storage::MachineMemory> {
-        Exec { cpu: &mut self.cpus[i], mem: &mut self.mem, addr, len, executed: None }
+        Exec::new(&mut self.cpus[i], &mut self.mem, addr, len)
     }
 
     /// Stores `data` at the logical operand address `D2(B2)`; a failed access delivers

@@ -28,7 +28,8 @@ type Frame = Box<[u8; FRAME]>;
 /// One 1 MiB segment: its frames (allocated on first write) and their storage keys.
 #[derive(Clone)]
 struct Segment {
-    frames: Vec<Option<Frame>>,
+    /// A fixed-size table, so that a frame index (`& 255`) needs no bound check.
+    frames: [Option<Frame>; FRAMES_PER_SEGMENT],
     keys: [u8; FRAMES_PER_SEGMENT],
     /// Write generation per frame.
     gens: [u32; FRAMES_PER_SEGMENT],
@@ -37,11 +38,17 @@ struct Segment {
 impl Segment {
     fn new() -> Box<Self> {
         Box::new(Self {
-            frames: vec![None; FRAMES_PER_SEGMENT],
+            frames: [const { None }; FRAMES_PER_SEGMENT],
             keys: [0; FRAMES_PER_SEGMENT],
             gens: [0; FRAMES_PER_SEGMENT],
         })
     }
+}
+
+/// The frame index inside its segment of absolute address `a`.
+#[inline(always)]
+fn frame_index(a: u64) -> usize {
+    ((a / FRAME as u64) as usize) % FRAMES_PER_SEGMENT
 }
 
 /// Sparse guest absolute storage with storage keys; implements [`Storage`].
@@ -107,7 +114,7 @@ impl GuestMemory {
         while pos < len {
             let a = addr + pos as u64;
             let seg = self.segments[(a / SEGMENT_SIZE) as usize].get_or_insert_with(Segment::new);
-            let frame = ((a % SEGMENT_SIZE) as usize) / FRAME;
+            let frame = frame_index(a);
             let off = (a as usize) % FRAME;
             let take = (FRAME - off).min(len - pos);
             f(seg, frame, off, pos, take);
@@ -115,23 +122,54 @@ impl GuestMemory {
         }
     }
 
-    /// For a range-checked access of `len` (at least 1) bytes at `addr` inside one
-    /// frame: its segment, frame index and offset in the frame.
-    #[inline]
-    fn one_frame(&mut self, addr: u64, len: usize) -> Option<(&mut Segment, usize, usize)> {
+    /// The segment and frame index of an access of `len` (at least 1) bytes at `addr`
+    /// that lies inside one resident frame of an existing segment, else `None` (the
+    /// general path handles it). Storage is a whole number of segments, so a segment
+    /// that exists holds the whole access: no separate range check.
+    #[inline(always)]
+    fn resident_frame(&mut self, addr: u64, len: usize) -> Option<(&mut Segment, usize)> {
         let off = (addr as usize) % FRAME;
         if len == 0 || off + len > FRAME {
             return None;
         }
-        let seg = self.segments[(addr / SEGMENT_SIZE) as usize].get_or_insert_with(Segment::new);
-        Some((seg, ((addr % SEGMENT_SIZE) as usize) / FRAME, off))
+        let seg = self.segments.get_mut((addr / SEGMENT_SIZE) as usize)?.as_deref_mut()?;
+        let i = frame_index(addr);
+        seg.frames[i].is_some().then_some((seg, i))
+    }
+
+    /// [`Storage::read`] for any access: range check, then frame by frame (never-written
+    /// frames read as zeros).
+    #[inline(never)]
+    fn read_general(&mut self, addr: GuestAbs, buf: &mut [u8]) -> Result<(), StorageFault> {
+        check_range(self.size, addr, buf.len())?;
+        self.each_chunk(addr.get(), buf.len(), |seg, frame, off, pos, len| {
+            match &seg.frames[frame] {
+                Some(f) => buf[pos..pos + len].copy_from_slice(&f[off..off + len]),
+                None => buf[pos..pos + len].fill(0),
+            }
+            seg.keys[frame] |= SKEY_REF;
+        });
+        Ok(())
+    }
+
+    /// [`Storage::write`] for any access: range check, then frame by frame (allocating).
+    #[inline(never)]
+    fn write_general(&mut self, addr: GuestAbs, data: &[u8]) -> Result<(), StorageFault> {
+        check_range(self.size, addr, data.len())?;
+        self.each_chunk(addr.get(), data.len(), |seg, frame, off, pos, len| {
+            let f = seg.frames[frame].get_or_insert_with(|| Box::new([0; FRAME]));
+            f[off..off + len].copy_from_slice(&data[pos..pos + len]);
+            seg.keys[frame] |= SKEY_REF | SKEY_CHANGE;
+            seg.gens[frame] = seg.gens[frame].wrapping_add(1);
+        });
+        Ok(())
     }
 
     fn segment_key(&mut self, addr: GuestAbs) -> Result<&mut u8, StorageFault> {
         check_range(self.size, addr, 1)?;
         let a = addr.get();
         let seg = self.segments[(a / SEGMENT_SIZE) as usize].get_or_insert_with(Segment::new);
-        Ok(&mut seg.keys[((a % SEGMENT_SIZE) as usize) / FRAME])
+        Ok(&mut seg.keys[frame_index(a)])
     }
 }
 
@@ -153,45 +191,36 @@ impl Storage for GuestMemory {
         self.size
     }
 
-    #[inline]
+    /// One resident frame (an instruction's operand, nearly always) inline; anything
+    /// else out of line.
+    #[inline(always)]
     fn read(&mut self, addr: GuestAbs, buf: &mut [u8]) -> Result<(), StorageFault> {
-        check_range(self.size, addr, buf.len())?;
-        if let Some((seg, frame, off)) = self.one_frame(addr.get(), buf.len()) {
-            // The common case (an instruction's operand): one frame, no chunk loop.
-            match &seg.frames[frame] {
-                Some(f) => copy_small(buf, &f[off..off + buf.len()]),
-                None => buf.fill(0),
-            }
-            seg.keys[frame] |= SKEY_REF;
+        let (a, len) = (addr.get(), buf.len());
+        if let Some((seg, i)) = self.resident_frame(a, len)
+            && let Some(f) = &seg.frames[i]
+        {
+            let off = (a as usize) % FRAME;
+            copy_small(buf, &f[off..off + len]);
+            seg.keys[i] |= SKEY_REF;
             return Ok(());
         }
-        self.each_chunk(addr.get(), buf.len(), |seg, frame, off, pos, len| {
-            match &seg.frames[frame] {
-                Some(f) => buf[pos..pos + len].copy_from_slice(&f[off..off + len]),
-                None => buf[pos..pos + len].fill(0),
-            }
-            seg.keys[frame] |= SKEY_REF;
-        });
-        Ok(())
+        self.read_general(addr, buf)
     }
 
-    #[inline]
+    /// As [`GuestMemory::read`]: one resident frame inline, anything else out of line.
+    #[inline(always)]
     fn write(&mut self, addr: GuestAbs, data: &[u8]) -> Result<(), StorageFault> {
-        check_range(self.size, addr, data.len())?;
-        if let Some((seg, frame, off)) = self.one_frame(addr.get(), data.len()) {
-            let f = seg.frames[frame].get_or_insert_with(|| Box::new([0; FRAME]));
-            copy_small(&mut f[off..off + data.len()], data);
-            seg.keys[frame] |= SKEY_REF | SKEY_CHANGE;
-            seg.gens[frame] = seg.gens[frame].wrapping_add(1);
+        let (a, len) = (addr.get(), data.len());
+        if let Some((seg, i)) = self.resident_frame(a, len)
+            && let Some(f) = &mut seg.frames[i]
+        {
+            let off = (a as usize) % FRAME;
+            copy_small(&mut f[off..off + len], data);
+            seg.keys[i] |= SKEY_REF | SKEY_CHANGE;
+            seg.gens[i] = seg.gens[i].wrapping_add(1);
             return Ok(());
         }
-        self.each_chunk(addr.get(), data.len(), |seg, frame, off, pos, len| {
-            let f = seg.frames[frame].get_or_insert_with(|| Box::new([0; FRAME]));
-            f[off..off + len].copy_from_slice(&data[pos..pos + len]);
-            seg.keys[frame] |= SKEY_REF | SKEY_CHANGE;
-            seg.gens[frame] = seg.gens[frame].wrapping_add(1);
-        });
-        Ok(())
+        self.write_general(addr, data)
     }
 
     fn storage_key(&mut self, addr: GuestAbs) -> Result<u8, StorageFault> {
@@ -203,6 +232,7 @@ impl Storage for GuestMemory {
         Ok(())
     }
 
+    #[inline]
     fn frame_generation(&self, addr: GuestAbs) -> Option<u64> {
         let a = addr.get();
         if a >= self.size {
@@ -210,7 +240,7 @@ impl Storage for GuestMemory {
         }
         // A segment without a table has never been written since the last clear.
         let g = match &self.segments[(a / SEGMENT_SIZE) as usize] {
-            Some(seg) => seg.gens[((a % SEGMENT_SIZE) as usize) / FRAME],
+            Some(seg) => seg.gens[frame_index(a)],
             None => 0,
         };
         Some((u64::from(self.epoch) << 32) | u64::from(g))

@@ -39,6 +39,10 @@ pub struct Item {
 pub(crate) const CHECK_BRANCH: u8 = 1;
 /// [`Item::checks`] bit: the instruction may store (compare the frame generation).
 pub(crate) const CHECK_STORE: u8 = 2;
+/// [`Item::checks`] bit (alone): the instruction neither branches nor stores and the next
+/// item is a BRC/BRCL, which the run takes right after it without a dispatch of its own
+/// (a compare and the branch on its result, say).
+pub(crate) const FUSED: u8 = 4;
 
 /// A block: `count` instructions from absolute address `abs`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,9 +70,18 @@ impl Default for Blocks {
     }
 }
 
+impl Block {
+    /// Whether this is the block at `abs` built at frame generation `generation`, with at
+    /// least one instruction.
+    #[inline(always)]
+    pub(crate) fn ready(&self, abs: u64, generation: u64) -> bool {
+        self.abs == abs && self.generation == generation && self.count > 0
+    }
+}
+
 impl Blocks {
     #[inline(always)]
-    fn slot(abs: u64) -> usize {
+    pub(crate) fn slot(abs: u64) -> usize {
         (abs >> 1) as usize % BLOCKS
     }
 
@@ -109,10 +122,15 @@ pub fn ends_block(pre: &Pre) -> bool {
 impl<S: Storage + ?Sized> Exec<'_, S> {
     /// The block starting at `addr`, whose page the fetch memo covers (the caller
     /// checked it; `abs` is its absolute address): its slot, built if needed, with its
-    /// frame generation. `None` without generations.
+    /// frame generation. `None` without generations. `known` is an absolute page and its
+    /// current generation if the caller knows them (else the page is `NO_PAGE`).
     #[inline(always)]
-    pub(crate) fn block_at(&mut self, abs: u64) -> Option<(usize, u64)> {
-        let g = self.mem.frame_generation(GuestAbs(abs))?;
+    pub(crate) fn block_at(&mut self, abs: u64, known: (u64, u64)) -> Option<(usize, u64)> {
+        let g = if abs & !0xfff == known.0 {
+            known.1
+        } else {
+            self.mem.frame_generation(GuestAbs(abs))?
+        };
         let i = Blocks::slot(abs);
         let b = &self.cpu.icache.blocks.blocks[i % BLOCKS];
         if b.abs == abs && b.generation == g {
@@ -152,6 +170,11 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
             }
         }
         let block = &mut self.cpu.icache.blocks.blocks[i % BLOCKS];
+        for k in 1..count {
+            if block.items[k - 1].checks == 0 && block.items[k].pre.kind == Kind::Brc {
+                block.items[k - 1].checks = FUSED;
+            }
+        }
         block.abs = abs;
         block.generation = generation;
         block.count = count as u8;

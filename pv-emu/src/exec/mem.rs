@@ -177,8 +177,15 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
     #[inline(always)]
     pub(crate) fn wr_n<const N: usize>(&mut self, addr: u64, b: [u8; N]) -> Step {
         match self.access_memoized(addr, N, true) {
-            Some((abs, mem)) => Ok(mem.write(GuestAbs(abs), &b).map_err(ProgramCheck::from)?),
-            None => self.write(addr, &b),
+            Some((abs, mem)) => {
+                mem.write(GuestAbs(abs), &b).map_err(ProgramCheck::from)?;
+                self.touched |= abs & !(PAGE - 1) == self.code_page;
+                Ok(())
+            }
+            None => {
+                self.touched = true;
+                self.write(addr, &b)
+            }
         }
     }
 

@@ -4,8 +4,15 @@
 //! protection, storage bound). It is valid only in the context it was filled in (the
 //! PSW mode bits, ASCE, prefix and TLB purge count; see `Ctx`), so it is dropped
 //! wherever the TLB is purged and whenever that context changes.
+//!
+//! The tables are large ([`SLOTS`] pages, 128 MiB of storage each) so that programs
+//! sweeping over large arrays keep hitting them; dropping them is O(1): every tag carries
+//! the memo's epoch in its low (page-offset) bits and a drop moves to the next epoch.
 
 use pv_core::psw::{PSW_MASK_ASC, PSW_MASK_BA, PSW_MASK_DAT, PSW_MASK_EA, PSW_MASK_KEY};
+
+use alloc::boxed::Box;
+use alloc::vec;
 
 use super::Cpu;
 
@@ -13,10 +20,13 @@ use super::Cpu;
 const MODE: u64 = PSW_MASK_DAT | PSW_MASK_KEY | PSW_MASK_ASC | PSW_MASK_EA | PSW_MASK_BA;
 
 /// Entries per table (a power of two).
-const SLOTS: usize = 64;
+pub const SLOTS: usize = 1 << 15;
 
-/// The tag of an empty entry (no page address has its low bits set).
-const EMPTY: u64 = u64::MAX;
+/// The tag of an empty entry: page 0 in epoch 0, which is never current.
+const EMPTY: u64 = 0;
+
+/// Epochs run from 1 to this one; after it the tables are cleared for real.
+const LAST_EPOCH: u64 = 0xfff;
 
 /// What a translation depends on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,21 +67,28 @@ pub struct DataMemo {
     /// set by the straight run of `Cpu::run` (only pre-decoded instructions, which cannot
     /// change the context), cleared before anything else runs.
     trusted: bool,
-    /// (logical page, absolute page) for fetches, then for stores.
-    pages: [[(u64, u64); SLOTS]; 2],
+    /// The current epoch (1..=[`LAST_EPOCH`]): entries of other epochs are empty.
+    epoch: u64,
+    /// (logical page | epoch, absolute page) for fetches, then for stores.
+    pages: [Box<[(u64, u64)]>; 2],
 }
 
 impl Default for DataMemo {
     fn default() -> Self {
         let ctx = Ctx { mode: 0, asce: 0, prefix: 0, tlb: u64::MAX };
-        Self { ctx, trusted: false, pages: [[(EMPTY, 0); SLOTS]; 2] }
+        // The tables get their memory on the first fill: many CPUs never run.
+        Self { ctx, trusted: false, epoch: 1, pages: [Box::default(), Box::default()] }
     }
 }
 
 impl DataMemo {
-    /// Drops every entry.
+    /// Drops every entry (by moving to the next epoch).
     pub fn purge(&mut self) {
-        self.pages = [[(EMPTY, 0); SLOTS]; 2];
+        if self.epoch == LAST_EPOCH {
+            self.pages.iter_mut().for_each(|t| t.fill((EMPTY, 0)));
+            self.epoch = 0;
+        }
+        self.epoch += 1;
     }
 }
 
@@ -86,8 +103,8 @@ impl Cpu {
     #[inline(always)]
     pub(crate) fn memo_data(&self, logical: u64, store: bool) -> Option<u64> {
         let m = &self.data_memo;
-        let (tag, abs) = m.pages[usize::from(store)][slot(logical)];
-        (tag == logical & !0xfff && (m.trusted || m.ctx == Ctx::of(self)))
+        let &(tag, abs) = m.pages[usize::from(store)].get(slot(logical))?;
+        (tag == (logical & !0xfff) | m.epoch && (m.trusted || m.ctx == Ctx::of(self)))
             .then_some(abs | (logical & 0xfff))
     }
 
@@ -120,6 +137,10 @@ impl Cpu {
             m.purge();
             m.ctx = ctx;
         }
-        m.pages[usize::from(store)][slot(logical)] = (logical & !0xfff, abs & !0xfff);
+        let table = &mut m.pages[usize::from(store)];
+        if table.is_empty() {
+            *table = vec![(EMPTY, 0); SLOTS].into_boxed_slice();
+        }
+        table[slot(logical)] = ((logical & !0xfff) | m.epoch, abs & !0xfff);
     }
 }

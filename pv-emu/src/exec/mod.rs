@@ -76,6 +76,12 @@ fn g_now<S: Storage + ?Sized>(mem: &S, abs: u64) -> u64 {
     mem.frame_generation(GuestAbs(abs)).unwrap_or(u64::MAX)
 }
 
+/// The page of logical address `a`.
+#[inline(always)]
+fn addr_page(a: u64) -> u64 {
+    a & !0xfff
+}
+
 /// What interrupts the execution of one instruction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
@@ -181,7 +187,24 @@ pub struct Exec<'a, S: Storage + ?Sized> {
     /// The instruction EXECUTE ran, if the current one is EX/EXRL (so that an
     /// interception reports the target instruction).
     pub executed: Option<Insn>,
+    /// The absolute page of the block being run ([`NO_PAGE`] outside blocks).
+    pub(crate) code_page: u64,
+    /// Whether a store since the block started may have changed `code_page` (set by
+    /// every store that is not known to have gone elsewhere), so that the frame
+    /// generation is read again only then.
+    pub(crate) touched: bool,
 }
+
+impl<'a, S: Storage + ?Sized> Exec<'a, S> {
+    /// The context of the instruction of length `len` at `addr` of `cpu`, on `mem`.
+    #[inline(always)]
+    pub fn new(cpu: &'a mut Cpu, mem: &'a mut S, addr: u64, len: u8) -> Self {
+        Self { cpu, mem, addr, len, executed: None, code_page: NO_PAGE, touched: false }
+    }
+}
+
+/// [`Exec::code_page`] outside blocks (no page address has low bits set).
+pub(crate) const NO_PAGE: u64 = u64::MAX;
 
 impl Cpu {
     /// A CPU in the initial-reset state with the default model.
@@ -239,7 +262,7 @@ impl Cpu {
                 break;
             }
             // ... or an instruction that may change what that depends on (below).
-            let mut ex = Exec { cpu: self, mem: &mut *mem, addr: 0, len: 2, executed: None };
+            let mut ex = Exec::new(self, &mut *mem, 0, 2);
             // Whether the fetch memo's context (PSW mode bits, prefix, ASCE, TLB) is known
             // to be unchanged: true after a pre-decoded instruction completed, as those
             // change only registers, the CC, storage and the instruction address.
@@ -248,6 +271,9 @@ impl Cpu {
             // is compared once for the straight run (see `memo::DataMemo::trusted`).
             ex.cpu.memo_trust();
             let first = n;
+            // The absolute page of the last block and its frame generation while no store
+            // may have changed it since: the next block in that page needs no new read.
+            let mut known = (NO_PAGE, 0);
             let ended = loop {
                 if n == stop {
                     break None;
@@ -256,48 +282,94 @@ impl Cpu {
                 // A block of pre-decoded instructions where the fetch memo covers the
                 // address: no fetch per instruction, a generation check after stores.
                 if let Some(abs) = ex.memo_covers(addr, trusted)
-                    && let Some((b, g)) = ex.block_at(abs)
+                    && let Some((b, g)) = ex.block_at(abs, known)
                     && ex.cpu.icache.blocks.get(b).count > 0
                 {
-                    let count = usize::from(ex.cpu.icache.blocks.get(b).count);
                     // `stop > n` here; pre-decoded instructions do not look at the clock,
-                    // so it is advanced once for the block.
-                    let run = count.min(usize::try_from(stop - n).unwrap_or(count));
-                    let (mut a, mut done, mut fault) = (addr, 0, None);
-                    // The block runs by reference, not by copies of its `Pre` forms.
+                    // so it is advanced once for the blocks run here.
+                    let left = stop - n;
+                    let (mut b, mut a, mut total, mut fault) = (b, addr, 0u64, None);
+                    // The blocks run by reference, not by copies of their `Pre` forms.
                     let lent = ex.cpu.icache.blocks.take();
-                    let items = &lent.get(b).items;
-                    while done < run {
-                        let item = &items[done];
-                        let (pre, len) = (&item.pre, item.len);
-                        tracer.instruction(a, &item.insn);
-                        done += 1;
-                        ex.addr = a;
-                        ex.len = len;
-                        let mut next = a.wrapping_add(u64::from(len));
-                        if next & 0xff8 == 0 {
-                            next = ex.cpu.state.wrap(next);
+                    let page = abs & !0xfff;
+                    ex.code_page = page;
+                    ex.touched = false;
+                    // Block after block while they lie in this page (chained: its frame
+                    // generation is known while no store touched it, the fetch memo's
+                    // context cannot change).
+                    loop {
+                        let block = lent.get(b);
+                        let count = u64::from(block.count);
+                        let run = count.min(left - total) as usize;
+                        let items = &block.items;
+                        let (start, mut done) = (a, 0);
+                        while done < run {
+                            let item = &items[done];
+                            tracer.instruction(a, &item.insn);
+                            done += 1;
+                            ex.addr = a;
+                            let mut next = a.wrapping_add(u64::from(item.len));
+                            if next & 0xff8 == 0 {
+                                next = ex.cpu.state.wrap(next);
+                            }
+                            ex.cpu.state.psw.addr = next;
+                            let res = ex.run_pre(usize::MAX, &item.pre);
+                            if res.is_err() {
+                                ex.len = item.len;
+                                fault = Some((res, a));
+                                break;
+                            }
+                            let checks = item.checks;
+                            if checks == block::FUSED && done < run {
+                                // The BRC after it, run here.
+                                let br = &items[done];
+                                tracer.instruction(next, &br.insn);
+                                done += 1;
+                                ex.addr = next;
+                                a = next;
+                                next = a.wrapping_add(u64::from(br.len));
+                                if next & 0xff8 == 0 {
+                                    next = ex.cpu.state.wrap(next);
+                                }
+                                ex.cpu.state.psw.addr = next;
+                                ex.brc(&br.pre);
+                                if ex.cpu.state.psw.addr != next {
+                                    break;
+                                }
+                            } else if checks != 0
+                                && ((checks & block::CHECK_BRANCH != 0
+                                    && ex.cpu.state.psw.addr != next)
+                                    || (checks & block::CHECK_STORE != 0
+                                        && ex.touched
+                                        && g_now(ex.mem, page) != g))
+                            {
+                                // A branch was taken, or a store changed the block's frame.
+                                break;
+                            }
+                            a = next;
                         }
-                        ex.cpu.state.psw.addr = next;
-                        let res = ex.run_pre(usize::MAX, pre);
-                        if res.is_err() {
-                            fault = Some((res, a));
+                        total += done as u64;
+                        if fault.is_some() || ex.touched || total == left {
                             break;
                         }
-                        let checks = item.checks;
-                        if checks != 0
-                            && ((checks & block::CHECK_BRANCH != 0
-                                && ex.cpu.state.psw.addr != next)
-                                || (checks & block::CHECK_STORE != 0 && g_now(ex.mem, abs) != g))
-                        {
-                            // A branch was taken, or a store changed the block's frame.
+                        // The next block, if it is already built in the same page (this
+                        // one again, for a loop).
+                        a = ex.cpu.state.psw.addr;
+                        if a == start {
+                            continue;
+                        }
+                        let off = a ^ addr_page(addr);
+                        let next_abs = page | off;
+                        let i = block::Blocks::slot(next_abs);
+                        if off > 4090 || off & 1 != 0 || !lent.get(i).ready(next_abs, g) {
                             break;
                         }
-                        a = next;
+                        b = i;
                     }
                     ex.cpu.icache.blocks.give_back(lent);
-                    n += done as u64;
-                    ex.cpu.advance_clock(tick.wrapping_mul(done as u64));
+                    known = if ex.touched { (NO_PAGE, 0) } else { (page, g) };
+                    n += total;
+                    ex.cpu.advance_clock(tick.wrapping_mul(total));
                     if fault.is_some() {
                         break fault;
                     }
@@ -307,6 +379,8 @@ impl Cpu {
                 n += 1;
                 ex.cpu.advance_clock(tick);
                 ex.addr = addr;
+                // This instruction may store anywhere.
+                known = (NO_PAGE, 0);
                 let cached =
                     if trusted { ex.fetch_same_context(addr) } else { ex.fetch_cached(addr) };
                 let (slot, pre) = match cached {
@@ -385,7 +459,7 @@ impl Cpu {
         let tick = self.model.tod_per_insn;
         self.advance_clock(tick);
         let addr = self.state.psw.addr;
-        let mut ex = Exec { cpu: self, mem, addr, len: 2, executed: None };
+        let mut ex = Exec::new(self, mem, addr, 2);
         let res = ex.fetch_and_run(addr, tracer);
         let (len, intercepted) = (ex.len, ex.executed);
         self.finish(mem, res, addr, len, intercepted, tracer)

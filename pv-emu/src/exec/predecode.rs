@@ -355,6 +355,15 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
         self.alu(k, pre.r1, a, w.extend(raw))
     }
 
+    /// BRC/BRCL ([`Kind::Brc`]) at [`Exec::addr`].
+    #[inline(always)]
+    pub(crate) fn brc(&mut self, pre: &Pre) {
+        if super::branch::mask_hits(pre.r1, self.cpu.state.psw.cc()) {
+            let t = self.addr.wrapping_add(pre.imm as u64);
+            self.branch_to(t);
+        }
+    }
+
     /// Runs a pre-decoded instruction; `slot` is its decoded-instruction cache slot
     /// (for [`Kind::Generic`]).
     #[inline(always)]
@@ -444,10 +453,7 @@ impl<S: Storage + ?Sized> Exec<'_, S> {
                 Ok(())
             }
             Kind::Brc => {
-                if super::branch::mask_hits(pre.r1, self.cpu.state.psw.cc()) {
-                    let t = self.addr.wrapping_add(pre.imm as u64);
-                    self.branch_to(t);
-                }
+                self.brc(pre);
                 Ok(())
             }
             Kind::Brct => {

@@ -136,7 +136,7 @@ impl<'a> GdbTarget<'a> {
         if cpu.state.psw.mask & PSW_MASK_DAT == 0 {
             return Some(cpu.state.prefixed(addr));
         }
-        let mut ex = Exec { cpu, mem, addr, len: 2, executed: None };
+        let mut ex = Exec::new(cpu, mem, addr, 2);
         let real = ex.translate(addr, false).ok()?;
         Some(ex.cpu.state.prefixed(real))
     }

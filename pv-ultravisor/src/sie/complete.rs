@@ -149,7 +149,7 @@ fn store_operand(
     d2: u16,
     data: &[u8],
 ) -> Option<SieExit> {
-    let mut ex = Exec { cpu: &mut st.emu, mem: view, addr: p.addr, len: p.len, executed: None };
+    let mut ex = Exec::new(&mut st.emu, view, p.addr, p.len);
     let ea = ex.ea(0, b2, i64::from(d2));
     if let Err(pv_emu::exec::Event::Program(pc)) = ex.write(ea, data) {
         if matches!(pc.code, 0x3e | 0x3f) {

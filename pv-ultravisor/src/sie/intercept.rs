@@ -417,7 +417,7 @@ fn spx(
     let msl = ctx.msl;
     let r = {
         let (st, mut view) = ctx.parts(uv)?;
-        let mut ex = Exec { cpu: &mut st.emu, mem: &mut view, addr, len, executed: None };
+        let mut ex = Exec::new(&mut st.emu, &mut view, addr, len);
         let ea = ex.ea(0, b2, i64::from(d2));
         ex.rd32(ea)
     };

@@ -101,7 +101,7 @@ pub(crate) fn instruction(
     };
     let (ea, data) = {
         let (st, mut view) = ctx.parts(uv)?;
-        let mut ex = Exec { cpu: &mut st.emu, mem: &mut view, addr, len, executed: None };
+        let mut ex = Exec::new(&mut st.emu, &mut view, addr, len);
         let ea = ex.ea(0, b2, i64::from(d2));
         let mut b: Vec<u8> = vec![0; usize::from(to_sida)];
         let r =

@@ -296,7 +296,7 @@ fn operation(
     cpu.state.psw = Psw { mask, addr };
     let mut text = [0u8; 4];
     let fetched = {
-        let mut ex = Exec { cpu: &mut *cpu, mem: &mut *view, addr, len: 2, executed: None };
+        let mut ex = Exec::new(&mut *cpu, &mut *view, addr, 2);
         ex.read(addr, &mut text[..2]).is_ok() && ex.read(addr + 2, &mut text[2..]).is_ok()
     };
     if fetched && text[..2] == [0xb2, 0x56] {
