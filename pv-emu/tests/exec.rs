@@ -318,6 +318,64 @@ fn conditional_branches_inside_blocks_leave_them_only_when_taken() {
 }
 
 #[test]
+fn stores_into_another_block_of_the_page_take_effect() {
+    // 0: ahi %r2,1; j 0x10; (padding); 0x10: stc %r2,3(%r13) (R2's low byte becomes the
+    // AHI immediate); brct %r4,0; svc 0 -- the blocks at 0 and 0x10 chain in one page,
+    // and every store in the second must make the first run anew.
+    let code = "a72a 0001 a7f4 0006 0700 0700 0700 0700 4220 d003 a746 fff6 0a00";
+    let (mut cpu, mut ram) = machine(code);
+    cpu.state.gr[13] = START;
+    cpu.state.gr[4] = 4;
+    assert_eq!(cpu.run(&mut ram, 1000), Exit::Wait { enabled: false });
+    assert_eq!(cpu.state.psw.addr, 0xcc0, "stopped by the SVC");
+    assert_eq!(cpu.state.gr[2], 8, "R2 doubled in every round after the first");
+}
+
+#[test]
+fn fused_compare_and_branch_agree_with_single_steps() {
+    use pv_emu::decode::Insn;
+    use pv_emu::exec::Tracer;
+    /// Instruction addresses as traced.
+    #[derive(Default, PartialEq, Debug)]
+    struct Log(Vec<u64>);
+    impl Tracer for Log {
+        fn instruction(&mut self, addr: u64, _insn: &Insn) {
+            self.0.push(addr);
+        }
+    }
+    // The inner loop of guests/bench/sieve.S: 0: stc %r8,0(%r6,%r2); agr %r6,%r4;
+    // clgr %r6,%r3; jl 0b; svc 0 -- the CLGR and the JL run as one fused item.
+    let code = "4286 2000 b908 0064 b921 0063 a744 fffa 0a00";
+    let setup = |cpu: &mut Cpu| {
+        cpu.state.gr[2] = 0x20000;
+        (cpu.state.gr[3], cpu.state.gr[4], cpu.state.gr[8]) = (30, 3, 1);
+    };
+    // Every budget up to the end, so that runs stop between the compare and the branch.
+    for budget in 1..=40 {
+        let (mut run, mut ram_run) = machine(code);
+        setup(&mut run);
+        let mut traced = Log::default();
+        assert_eq!(run.run_traced(&mut ram_run, budget, &mut traced), Exit::Budget);
+        let (mut step, mut ram_step) = machine(code);
+        setup(&mut step);
+        let mut stepped = Log::default();
+        for _ in 0..budget {
+            assert_eq!(step.step_traced(&mut ram_step, &mut stepped), None);
+        }
+        assert_eq!(run.state, step.state, "budget {budget}");
+        assert_eq!(run.executed, budget);
+        assert_eq!(traced, stepped, "budget {budget}: both halves of each pair are traced");
+        assert!(ram_run == ram_step, "budget {budget}: storage differs");
+    }
+    let (mut cpu, mut ram) = machine(code);
+    setup(&mut cpu);
+    assert_eq!(cpu.run(&mut ram, 1000), Exit::Wait { enabled: false });
+    let mut marks = [0u8; 31];
+    ram.read(GuestAbs(0x20000), &mut marks).unwrap();
+    assert!(marks.iter().enumerate().all(|(i, &m)| m == u8::from(i % 3 == 0 && i < 30)));
+}
+
+#[test]
 fn memoized_operand_pages_follow_prefix_and_key_changes() {
     // l %r3,0x100; spx 0(%r1); l %r4,0x100; svc 1
     let (mut cpu, mut ram) = machine("5830 0100 b210 1000 5840 0100 0a01");

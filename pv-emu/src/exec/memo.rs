@@ -144,3 +144,30 @@ impl Cpu {
         table[slot(logical)] = ((logical & !0xfff) | m.epoch, abs & !0xfff);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purges_drop_entries_across_the_epoch_wrap() {
+        let mut cpu = Cpu::new();
+        assert_eq!(cpu.memo_data(0x5123, true), None, "no table before the first fill");
+        cpu.memo_fill(0x5000, 0x9000, true);
+        assert_eq!(cpu.memo_data(0x5123, true), Some(0x9123));
+        assert_eq!(cpu.memo_data(0x5123, false), None, "stores and fetches apart");
+        // An entry of the first epoch must not come back when the epoch number does.
+        for i in 0..2 * LAST_EPOCH + 3 {
+            cpu.data_memo.purge();
+            assert_eq!(cpu.memo_data(0x5123, true), None, "purge {i}");
+            let page = (i % 7) << 12;
+            cpu.memo_fill(0x10_0000 + page, 0x20_0000 + page, false);
+            assert_eq!(cpu.memo_data(0x10_0008 + page, false), Some(0x20_0008 + page));
+        }
+        // A slot shared by two pages holds the later one.
+        let other = 0x5000 + (SLOTS as u64) * 4096;
+        cpu.memo_fill(0x5000, 0x9000, true);
+        cpu.memo_fill(other, 0xa000, true);
+        assert_eq!((cpu.memo_data(0x5000, true), cpu.memo_data(other, true)), (None, Some(0xa000)));
+    }
+}

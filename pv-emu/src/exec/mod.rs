@@ -320,28 +320,33 @@ impl Cpu {
                                 break;
                             }
                             let checks = item.checks;
-                            if checks == block::FUSED && done < run {
-                                // The BRC after it, run here.
-                                let br = &items[done];
-                                tracer.instruction(next, &br.insn);
-                                done += 1;
-                                ex.addr = next;
+                            if checks == 0 {
                                 a = next;
-                                next = a.wrapping_add(u64::from(br.len));
-                                if next & 0xff8 == 0 {
-                                    next = ex.cpu.state.wrap(next);
+                                continue;
+                            }
+                            if checks == block::FUSED {
+                                if done < run {
+                                    // The BRC after it, run here.
+                                    let br = &items[done];
+                                    tracer.instruction(next, &br.insn);
+                                    done += 1;
+                                    ex.addr = next;
+                                    a = next;
+                                    next = a.wrapping_add(u64::from(br.len));
+                                    if next & 0xff8 == 0 {
+                                        next = ex.cpu.state.wrap(next);
+                                    }
+                                    ex.cpu.state.psw.addr = next;
+                                    ex.brc(&br.pre);
+                                    if ex.cpu.state.psw.addr != next {
+                                        break;
+                                    }
                                 }
-                                ex.cpu.state.psw.addr = next;
-                                ex.brc(&br.pre);
-                                if ex.cpu.state.psw.addr != next {
-                                    break;
-                                }
-                            } else if checks != 0
-                                && ((checks & block::CHECK_BRANCH != 0
-                                    && ex.cpu.state.psw.addr != next)
-                                    || (checks & block::CHECK_STORE != 0
-                                        && ex.touched
-                                        && g_now(ex.mem, page) != g))
+                            } else if (checks & block::CHECK_BRANCH != 0
+                                && ex.cpu.state.psw.addr != next)
+                                || (checks & block::CHECK_STORE != 0
+                                    && ex.touched
+                                    && g_now(ex.mem, page) != g)
                             {
                                 // A branch was taken, or a store changed the block's frame.
                                 break;
