@@ -362,3 +362,32 @@ fn at_most_95_host_keys() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("Invalid Secure Execution header"));
     assert!(!std::path::Path::new(&img).exists());
 }
+
+/// `image info` with the image on a pipe (`/dev/stdin` fed by a writer thread), not a
+/// seekable file: the same text, and the same note about the missing loader.
+#[test]
+fn info_reads_an_image_from_a_pipe() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("se.img");
+    assert!(create(&img, &[]).status.success());
+    let from_file = pvsim(&["image", "info", "--format", "text", &s(&img)]);
+    assert!(from_file.status.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pvsim"))
+        .args(["image", "info", "--format", "text", "/dev/stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let bytes = std::fs::read(&img).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&bytes));
+    let from_pipe = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(from_pipe.status.success(), "{}", String::from_utf8_lossy(&from_pipe.stderr));
+    assert_eq!(from_pipe.stdout, from_file.stdout);
+    assert_eq!(from_pipe.stderr, from_file.stderr, "warning and loader note alike");
+    assert!(String::from_utf8_lossy(&from_pipe.stderr).contains("no boot loader"));
+}

@@ -1,7 +1,7 @@
 //! `pvsim image info`: pvimg's `info` (se-format.md §5, §6.1-6.2), on a full image or a
 //! bare header.
 
-use std::io::IsTerminal;
+use std::io::{Cursor, IsTerminal, Read, Seek};
 use std::path::Path;
 
 use pv_header::hdr::SeHdr;
@@ -17,14 +17,13 @@ pub fn read_header(path: &Path) -> Result<SeHdr, CliError> {
     Ok(read_header_from(&mut f)?)
 }
 
-fn read_header_from(f: &mut std::fs::File) -> pv_header::Result<SeHdr> {
+fn read_header_from<R: Read + Seek>(f: &mut R) -> pv_header::Result<SeHdr> {
     pv_header::hdr::read_from(f).map(|(_, hdr)| hdr)
 }
 
 /// Says (on stderr, so stdout stays pvimg's) when a full image has no boot loader: pvsim's
 /// own loaders come later, and until then its images are not bootable.
-fn note_missing_loader(f: &mut std::fs::File) {
-    use std::io::Seek;
+fn note_missing_loader<R: Read + Seek>(f: &mut R) {
     if f.rewind().is_err() {
         return;
     }
@@ -97,11 +96,22 @@ pub fn run(a: &InfoArgs) -> Result<(), CliError> {
         None if std::io::stdout().is_terminal() => Format::Text,
         None => Format::JsonPretty,
     };
-    // One open file for the header and the loader check: a pipe (/dev/fd/N) can be read
-    // only once, and then the loader check, which rewinds, is skipped.
+    // The header search seeks: a regular file is read where needed, anything else (a pipe,
+    // `/dev/stdin`, a FIFO) is read into memory first, as the header may sit anywhere
+    // the image's metadata says.
     let mut f = std::fs::File::open(input).map_err(|e| CliError::io(input, e))?;
-    let hdr = read_header_from(&mut f)?;
-    note_missing_loader(&mut f);
+    let hdr = if f.metadata().is_ok_and(|m| m.is_file()) {
+        let hdr = read_header_from(&mut f)?;
+        note_missing_loader(&mut f);
+        hdr
+    } else {
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes).map_err(|e| CliError::io(input, e))?;
+        let mut image = Cursor::new(bytes);
+        let hdr = read_header_from(&mut image)?;
+        note_missing_loader(&mut image);
+        hdr
+    };
     let key = a.hdr_key.as_deref().map(read_key::<32>).transpose()?;
     if key.is_none() {
         eprintln!("{NOT_VERIFIED_WARNING}");
