@@ -10,22 +10,6 @@ const char program_name[] = "machine/hello.elf";
 
 static u8 sysib[4096] __attribute__((aligned(4096)));
 
-static int stsi(void *addr, int fc, int sel1, int sel2, u64 *r0_out)
-{
-	register u64 r0 asm("0") = ((u64)fc << 28) | sel1;
-	register u64 r1 asm("1") = sel2;
-	int cc;
-	asm volatile("stsi 0(%[a])\n"
-		     "ipm %[cc]\n"
-		     "srl %[cc],28\n"
-		     : [cc] "=d"(cc), "+d"(r0)
-		     : "d"(r1), [a] "a"(addr)
-		     : "cc", "memory");
-	if (r0_out)
-		*r0_out = r0;
-	return cc;
-}
-
 static int tprot(u64 addr)
 {
 	int cc;
@@ -36,14 +20,6 @@ static int tprot(u64 addr)
 		     : [a] "a"(addr)
 		     : "cc");
 	return cc;
-}
-
-static int has_facility(int nr)
-{
-	static u64 list[4] __attribute__((aligned(8)));
-	register u64 r0 asm("0") = 3;
-	asm volatile("stfle %0" : "=Q"(list), "+d"(r0) : : "cc");
-	return (list[nr / 64] >> (63 - nr % 64)) & 1;
 }
 
 static const u8 ebcdic_pvsim[5] = { 0xd7, 0xe5, 0xe2, 0xc9, 0xd4 };

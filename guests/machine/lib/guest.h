@@ -67,6 +67,14 @@ struct sccb_header {
 	u8 control_mask[3];
 	u16 response_code;
 } __attribute__((packed));
+/* STORE SYSTEM INFORMATION of (fc, sel1, sel2) into the 4 KiB block at addr: the CC
+ * (GR0 after the instruction in *r0_out if not NULL). */
+int stsi(void *addr, int fc, int sel1, int sel2, u64 *r0_out);
+/* Whether STFLE lists facility nr. */
+int has_facility(int nr);
+/* ULTRAVISOR CALL with the UVCB at uvcb: the CC. */
+int uv_call(void *uvcb);
+
 extern u8 sccb_page[];
 int sclp_call(u32 command, void *sccb);
 void sclp_setup(void);

@@ -50,6 +50,45 @@ int strcmp(const char *a, const char *b)
 	return (u8)*a - (u8)*b;
 }
 
+/* ---- machine information ------------------------------------------------------- */
+
+int stsi(void *addr, int fc, int sel1, int sel2, u64 *r0_out)
+{
+	register u64 r0 asm("0") = ((u64)fc << 28) | sel1;
+	register u64 r1 asm("1") = sel2;
+	int cc;
+	asm volatile("stsi 0(%[a])\n"
+		     "ipm %[cc]\n"
+		     "srl %[cc],28\n"
+		     : [cc] "=d"(cc), "+d"(r0)
+		     : "d"(r1), [a] "a"(addr)
+		     : "cc", "memory");
+	if (r0_out)
+		*r0_out = r0;
+	return cc;
+}
+
+int has_facility(int nr)
+{
+	static u64 list[4] __attribute__((aligned(8)));
+	register u64 r0 asm("0") = 3;
+	asm volatile("stfle %0" : "=Q"(list), "+d"(r0) : : "cc");
+	return (list[nr / 64] >> (63 - nr % 64)) & 1;
+}
+
+int uv_call(void *uvcb)
+{
+	int cc;
+	/* UVC R1,R2 (RRF-c, opcode 0xb9a4): R2 holds the UVCB address. */
+	asm volatile(".insn rrf,0xb9a40000,%%r0,%[u],0,0\n"
+		     "ipm %[cc]\n"
+		     "srl %[cc],28\n"
+		     : [cc] "=d"(cc)
+		     : [u] "a"(uvcb)
+		     : "cc", "memory");
+	return cc;
+}
+
 /* ---- SCLP console -------------------------------------------------------------- */
 
 u8 sccb_page[4096] __attribute__((aligned(4096)));
