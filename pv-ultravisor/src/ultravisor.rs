@@ -156,21 +156,6 @@ impl Ultravisor {
         self.host_cpus_operating = n;
     }
 
-    /// A host-level load-normal reset (uv-spec.md §3.1, §9 item 6): every donated and
-    /// secure page is zeroed and becomes non-secure, every configuration and CPU is gone,
-    /// and the ultravisor is uninitialized again.
-    pub fn host_reset(&mut self) -> Result<()> {
-        let pages: Vec<u64> = self.mem.protected_pages().map(|(a, _)| a).collect();
-        for p in pages {
-            self.mem.zero_page(p);
-            self.mem.transition(p, PageEvent::HostReset)?;
-        }
-        self.configs.clear();
-        self.cpus.clear();
-        self.uv_base = None;
-        Ok(())
-    }
-
     /// Executes a UVC issued by secure CPU `cpu` (the UVCB address is a guest absolute
     /// address in its configuration). [`Error::UnknownCpu`] if there is no such CPU.
     pub fn guest_uvc(&mut self, cpu: u64, instr: UvcInstr) -> Result<GuestUvcOutcome> {
@@ -311,8 +296,18 @@ impl pv_core::uvc::Ultravisor for Ultravisor {
         crate::sie::enter(self, sd, asce, budget)
     }
 
+    /// Every donated and secure page is zeroed and becomes non-secure, every
+    /// configuration and CPU is gone, and the ultravisor is uninitialized again
+    /// (uv-spec.md §3.1, §9 item 6).
     fn host_reset(&mut self, kind: pv_core::uvc::HostReset) -> Result<()> {
-        Ultravisor::host_reset(self)?;
+        let pages: Vec<u64> = self.mem.protected_pages().map(|(a, _)| a).collect();
+        for p in pages {
+            self.mem.zero_page(p);
+            self.mem.transition(p, PageEvent::HostReset)?;
+        }
+        self.configs.clear();
+        self.cpus.clear();
+        self.uv_base = None;
         if kind == pv_core::uvc::HostReset::Clear {
             // Every page is non-secure now: a clear reset leaves zeroed storage and keys.
             self.mem = MachineStorage::new(self.mem.len());

@@ -101,7 +101,7 @@ fn initialize() {
     assert_eq!(h.uv.page_state(UV_BASE + base - 1), PageState::Donated(Donation::UvBase));
     assert_eq!(h.uv.page_state(UV_BASE + base), PageState::NonSecure);
     // A host reset gives it back, zeroed, and the UV is uninitialized.
-    h.uv.host_reset().unwrap();
+    pv_core::uvc::Ultravisor::host_reset(&mut h.uv, pv_core::uvc::HostReset::Normal).unwrap();
     assert!(!h.uv.is_initialized());
     assert_eq!(h.read(UV_BASE, 4096).unwrap(), vec![0; 4096]);
     assert_eq!(h.nodata(UvcCmd::Verify, 1), (rc::INV_STATE, 0));

@@ -510,7 +510,10 @@ impl World {
                     let _ = g.write(GuestAbs(gpage * 0x1000 + 0x100), MARKER);
                 }
             }
-            Op::HostReset => self.uv.host_reset().expect("host reset"),
+            Op::HostReset => {
+                use pv_core::uvc::Ultravisor as _;
+                self.uv.host_reset(pv_core::uvc::HostReset::Normal).expect("host reset");
+            }
             Op::Sie { cpu, sd, asce, sida, budget, poke } => {
                 use pv_core::uvc::Ultravisor as _;
                 let c = self.cpu(cpu);
