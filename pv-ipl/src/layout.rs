@@ -11,9 +11,10 @@
 //!   strictly increasing as the unpack rules require);
 //! - the IPIB at the next page boundary after the last component.
 //!
-//! Images without our own loaders (this crate's current state) have no stage3a and no
-//! stage3b: the loader area from 0x10000 stays zero and the header PSW points where
-//! stage3b would go, the next page boundary after the last component (vectors, set A).
+//! Images without loaders (the writer adds [`crate::loaders`] only when asked) have no
+//! stage3a and no stage3b: the loader area from 0x10000 stays zero and the header PSW
+//! points where stage3b would go, the next page boundary after the last component
+//! (vectors, set A).
 
 use alloc::vec::Vec;
 use core::fmt;

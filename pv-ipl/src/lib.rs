@@ -3,6 +3,8 @@
 //! - [`layout`]: where an SE image puts the short PSW, the [`metadata`], the loaders,
 //!   the SE header, the secured components and the IPIB ([`layout::ImageLayout::plan`]);
 //! - [`loader_args`]: the argument blocks patched into stage3a and stage3b;
+//! - [`loaders`]: our own stage3b boot loader ([`loaders::STAGE3B`], built from
+//!   `loaders/stage3b.S`) and its error waits;
 //! - [`ipib`]: IPL information blocks (FCP, CCW, NVMe, PV and raw others) with strict
 //!   parsing and byte-exact serialization;
 //! - [`diag308`]: DIAGNOSE 308 for normal guests as a pure state machine;
@@ -24,6 +26,7 @@ pub mod image;
 pub mod ipib;
 pub mod layout;
 pub mod loader_args;
+pub mod loaders;
 pub mod metadata;
 
 pub use error::{Error, Result};
