@@ -6,6 +6,8 @@
 //! - [`memory`]: sparse guest absolute storage with storage keys; [`storage`]: the
 //!   machine's storage, that or an attached ultravisor's checked host view;
 //! - [`uv`]: the attached ultravisor (UVC, facility 158, host reset);
+//! - [`pv_boot`], [`pv_run`]: starting a secure guest through the ultravisor's UVCs as
+//!   KVM does, and running its CPU with SIE, answering the format-4 interceptions;
 //! - [`machine`]: the [`Machine`], its CPUs (pv-emu) run round-robin, the floating
 //!   service signal, the run [`Outcome`];
 //! - [`intercept`]: what happens to the instructions pv-emu hands up;
@@ -50,6 +52,7 @@ pub mod loader;
 pub mod machine;
 pub mod memory;
 pub mod pv_boot;
+pub mod pv_run;
 pub mod sclp;
 pub mod sigp;
 pub mod storage;

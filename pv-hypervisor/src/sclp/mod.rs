@@ -145,6 +145,32 @@ impl Sclp {
         Ok((sccb as u32 & !3) | u32::from(self.events.event_pending()))
     }
 
+    /// Runs `command` on an SCCB given as bytes, `buf` (its header included), as the
+    /// host does for a secure guest whose SCCB travels through the SIDA (uv-spec.md
+    /// §5.3): the address checks of [`Self::service_call`] (rules 1-3 and the boundary
+    /// rule 5) are the ultravisor's there, so only rule 4 (an unknown command: response
+    /// 0x01f0) and rule 6 apply. The response is written into `buf`. Returns whether
+    /// event data is pending (bit 31 of the service-signal parameter that must follow).
+    /// A `buf` shorter than the SCCB header gets nothing but `false`.
+    pub fn process_sccb(
+        &mut self,
+        buf: &mut [u8],
+        info: &ScpInfo,
+        console: &mut dyn Console,
+        command: u32,
+    ) -> bool {
+        if buf.len() < HEADER_LEN {
+            return false;
+        }
+        let cmd = command & COMMAND_MASK;
+        if is_known(cmd) {
+            self.execute(buf, cmd, info, console);
+        } else {
+            set_response(buf, response::INVALID_COMMAND);
+        }
+        self.events.event_pending()
+    }
+
     fn execute(&mut self, buf: &mut [u8], cmd: u32, info: &ScpInfo, console: &mut dyn Console) {
         match cmd {
             command::READ_SCP_INFO | command::READ_SCP_INFO_FORCED => {

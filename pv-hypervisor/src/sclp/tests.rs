@@ -321,3 +321,44 @@ fn read_event_data_and_attention() {
     e.call(command::READ_EVENT_DATA, SCCB).unwrap();
     assert_eq!(e.rc(SCCB), response::NO_EVENT_BUFFERS);
 }
+
+#[test]
+fn sccb_as_bytes_matches_the_storage_path() {
+    // The same WRITE EVENT DATA through guest storage and as a byte buffer (a secure
+    // guest's SIDA): the same response, the same console text.
+    let text = b"hi from the SIDA\n";
+    let mut body = vec![0u8; 6 + text.len()];
+    body[..2].copy_from_slice(&((6 + text.len()) as u16).to_be_bytes());
+    body[2] = event::event_type::ASCII_CONSOLE;
+    body[6..].copy_from_slice(text);
+    let len = (8 + body.len()) as u16;
+    let mut e = Env::new();
+    e.put(SCCB, len, 0, 0, &body);
+    assert_eq!(e.call(command::WRITE_EVENT_DATA, SCCB), Ok(SCCB as u32));
+    let via_storage = e.bytes(SCCB, usize::from(len));
+    let mut buf = e.bytes(SCCB, usize::from(len));
+    buf[6..8].fill(0);
+    let mut sclp = Sclp::default();
+    let mut con = BufferConsole::default();
+    assert!(!sclp.process_sccb(&mut buf, &e.info, &mut con, command::WRITE_EVENT_DATA));
+    assert_eq!(buf, via_storage);
+    assert_eq!(con.out, text);
+    assert_eq!(e.con.out, text);
+    // READ SCP INFO: normal read completion; an unknown command: 0x01f0; a buffer
+    // shorter than the header: untouched.
+    let mut info = vec![0u8; 4096];
+    info[..2].copy_from_slice(&4096u16.to_be_bytes());
+    sclp.process_sccb(&mut info, &e.info, &mut con, command::READ_SCP_INFO);
+    assert_eq!(u16::from_be_bytes([info[6], info[7]]), response::NORMAL_READ);
+    assert_eq!(u16::from_be_bytes([info[16], info[17]]), 1, "one CPU entry");
+    let mut unknown = vec![0u8; 16];
+    sclp.process_sccb(&mut unknown, &e.info, &mut con, 0x00ff_0001);
+    assert_eq!(u16::from_be_bytes([unknown[6], unknown[7]]), response::INVALID_COMMAND);
+    let mut short = [0u8; 4];
+    assert!(!sclp.process_sccb(&mut short, &e.info, &mut con, command::READ_SCP_INFO));
+    assert_eq!(short, [0; 4]);
+    // Pending console input shows in the result.
+    sclp.events.receive_mask = HOST_SEND_MASK;
+    sclp.events.push_input(b"x");
+    assert!(sclp.process_sccb(&mut unknown, &e.info, &mut con, 0x00ff_0001));
+}
