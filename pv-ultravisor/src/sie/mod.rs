@@ -88,11 +88,17 @@ pub struct SieState {
     pub(crate) exit_tod: Option<u64>,
 }
 
+/// The ultravisor-call facility.
+const FACILITY_UVC: u32 = 158;
+
 impl SieState {
     /// The state of a new secure CPU with CPU address `num`.
     pub fn new(num: u16) -> Self {
         let mut emu = Cpu::new();
         emu.model.intercepts = INTERCEPT_SPX;
+        // A secure guest sees the ultravisor-call facility: Linux decides "I am a PV
+        // guest" by facility 158 and its Query's Set/Remove Shared bits (uv-spec.md §1.4).
+        emu.model.facilities[2] |= 1 << (63 - (FACILITY_UVC - 128));
         emu.state.cpu_addr = num;
         Self { emu, pending: None, servc_unmasked: false, saved_sccb: None, exit_tod: None }
     }
@@ -327,6 +333,13 @@ mod tests {
 
     fn sd(iictl: u8, eic: u16) -> StateDescription {
         StateDescription { iictl, eic, ..Default::default() }
+    }
+
+    #[test]
+    fn secure_cpus_see_the_ultravisor_call_facility() {
+        let f = SieState::new(3).emu.model.facilities;
+        assert_eq!(f[2] >> (63 - 30) & 1, 1, "158");
+        assert_eq!(f[0], pv_emu::exec::Model::default().facilities[0], "the rest as the model's");
     }
 
     #[test]

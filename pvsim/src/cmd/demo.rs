@@ -16,6 +16,7 @@ use pv_header::component::{ComponentKind, TweakPrefix};
 use pv_header::ecc::CustomerKey;
 use pv_header::hkd::HostKeyDocument;
 use pv_hypervisor::pv_boot::{self, PvBootError, PvLayout};
+use pv_hypervisor::pv_run::PvRunEnd;
 use pv_ipl::image::ImageInfo;
 use pv_ultravisor::{MachineGeneration, MachineSpec, Ultravisor};
 
@@ -31,6 +32,10 @@ const HOST_CRT: &[u8] = include_bytes!("../../assets/host.crt");
 const HOST_KEY: &[u8] = include_bytes!("../../assets/host.key");
 /// Our own freestanding test program (guests/machine/hello.c, built bytes committed).
 const HELLO: &[u8] = include_bytes!("../../../guests/machine/bin/hello.elf");
+/// Our own program that tells whether it runs as a secure guest (guests/machine/secure.c).
+const SECURE: &[u8] = include_bytes!("../../../guests/machine/bin/secure.elf");
+/// Its command line in the demo: it reports PASS only as a secure guest.
+const SECURE_CMDLINE: &str = "expect=secure from the pvsim demo";
 
 /// Host storage layout of the demo machine (8 GiB, sparse): the guest at 4 GiB, donated
 /// storage from 2 GiB.
@@ -200,6 +205,26 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
     match unpack_and_verify(&tampered, host_key()?)? {
         Ok(_) => return Err(CliError::Usage("demo: the tampered image was accepted")),
         Err(e) => outln!("rejected by the ultravisor: {e} (0x1b: page list digest)")?,
+    }
+    step(5, "the secure guest runs: our stage3b and guests/machine/secure.c as its kernel")?;
+    outln!("customer: an image whose kernel is secure.elf, command line \"{SECURE_CMDLINE}\"")?;
+    outln!("host: pv_boot as above, then the SIE loop for secure CPUs (pv-hypervisor pv_run)")?;
+    let run =
+        crate::cmd::demo_secure::run(SECURE, SECURE_CMDLINE.as_bytes(), HOST_CRT, host_key()?)?;
+    outln!("unpacked {} pages; the guest's console, as the host relays it:", run.pages)?;
+    for line in String::from_utf8_lossy(&run.console).lines() {
+        outln!("  | {line}")?;
+    }
+    let st = run.stats;
+    outln!(
+        "host saw {} SIE entries, {} interceptions and notifications, imported {} pages",
+        st.entries,
+        st.notifications,
+        st.page_imports + st.prefix_imports
+    )?;
+    let passed = String::from_utf8_lossy(&run.console).ends_with("EXIT: STATUS=1\n");
+    if !passed || !matches!(run.end, PvRunEnd::Stopped | PvRunEnd::DisabledWait { .. }) {
+        return Err(CliError::Usage("demo: the secure guest did not pass its check"));
     }
     out::flush()?;
     match &a.keep {

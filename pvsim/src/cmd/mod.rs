@@ -3,6 +3,7 @@
 pub mod build;
 pub mod create;
 pub mod demo;
+pub mod demo_secure;
 pub mod gdb;
 pub mod hkd;
 pub mod info;
