@@ -1,12 +1,16 @@
-//! `pvsim demo`: the customer and ultravisor halves of an SE boot, end to end, on the
-//! bundled example (assets/PROVENANCE.md). Until the demo hypervisor exists it stops at
-//! the point where the loader would hand over: the ultravisor-side check of the image.
+//! `pvsim demo`: an SE boot end to end on the bundled example (assets/PROVENANCE.md) and
+//! our own guests:
 //!
+//! 0. machine: `pvsim run` boots a freestanding s390x program (non-secure);
 //! 1. customer: build an SE image for IBM's test host key (`pvsim image create`);
 //! 2. anyone: inspect the header (`pvsim image info`);
-//! 3. ultravisor: open the header with the host's private key, decrypt every secured
-//!    component page by page and verify PLD/ALD/TLD/page count (Unpack + Verify);
-//! 4. attacker: flip one byte of the kernel in the image and watch the check fail.
+//! 3. host + ultravisor: start the image as KVM does (`pv_boot`: Unpack + Verify; the
+//!    ultravisor opens the header with the host's private key and checks PLD/ALD/TLD);
+//! 4. attacker: flip one byte of the kernel in the image and watch the check fail;
+//! 5. a secure guest runs: an image with our stage3b and `guests/machine/secure.c` as
+//!    its kernel, booted the same way and run by the hypervisor's SIE loop (`pv_run`,
+//!    see `demo_secure`). The non-secure half of an IPL (stage3a, DIAG 308 subcodes 8
+//!    and 10 in the machine) is not modelled yet: the demo stands in for it.
 
 use std::path::Path;
 
@@ -136,9 +140,9 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
     let image = dir.join("demo.se");
     let image_s = image.to_string_lossy().into_owned();
 
-    outln!("pvsim demo: an s390x program booted on the emulated machine, then an IBM Secure")?;
-    outln!("Execution image built, inspected and unpacked the way the ultravisor does")?;
-    outln!("(booting SE images comes with the ultravisor and the demo hypervisor; see README.md)")?;
+    outln!("pvsim demo: an s390x program booted on the emulated machine, then IBM Secure")?;
+    outln!("Execution images built, inspected, unpacked and verified by the ultravisor model,")?;
+    outln!("and one of them run as a secure guest under the demo hypervisor's SIE loop")?;
 
     step(0, "machine: pvsim run boots a freestanding s390x program (guests/machine/hello.c)")?;
     let hello = write_asset(dir, "hello.elf", HELLO)?;
