@@ -3,8 +3,9 @@
 //! - [`layout`]: where an SE image puts the short PSW, the [`metadata`], the loaders,
 //!   the SE header, the secured components and the IPIB ([`layout::ImageLayout::plan`]);
 //! - [`loader_args`]: the argument blocks patched into stage3a and stage3b;
-//! - [`loaders`]: our own stage3b boot loader ([`loaders::STAGE3B`], built from
-//!   `loaders/stage3b.S`) and its error waits;
+//! - [`loaders`]: our own boot loaders, stage3a ([`loaders::STAGE3A`], built from
+//!   `loaders/stage3a.S`) and stage3b ([`loaders::STAGE3B`], from `loaders/stage3b.S`),
+//!   and their error waits;
 //! - [`ipib`]: IPL information blocks (FCP, CCW, NVMe, PV and raw others) with strict
 //!   parsing and byte-exact serialization;
 //! - [`diag308`]: DIAGNOSE 308 for normal guests as a pure state machine;
