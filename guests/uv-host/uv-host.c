@@ -94,22 +94,9 @@ static u16 rc(void)
 	return get16(uvcb, 4);
 }
 
-/* UVC 0,R2 with the UVCB at `at`; returns the condition code. */
-static int uvc_at(u64 at)
-{
-	int cc;
-	asm volatile(".insn rrf,0xb9a40000,%%r0,%[r2],0,0\n"
-		     "ipm %[cc]\n"
-		     "srl %[cc],28\n"
-		     : [cc] "=d"(cc)
-		     : [r2] "a"(at)
-		     : "cc", "memory");
-	return cc;
-}
-
 static int uvc(void)
 {
-	return uvc_at((u64)uvcb);
+	return uv_call(uvcb);
 }
 
 /* ---- probing accesses that take program interruptions ---------------------------- */
@@ -185,7 +172,7 @@ static u16 probe_write(u64 addr, u64 v)
 static u16 probe_uvc(u64 at)
 {
 	probe_begin();
-	uvc_at(at);
+	uv_call((void *)at);
 	return probe_end();
 }
 
@@ -520,21 +507,12 @@ static void test_reset(void)
 	       "Initialize again: cc 0, storage donated");
 }
 
-/* Whether STFLE reports facility `nr`. */
-static int facility(int nr)
-{
-	static u64 list[4] __attribute__((aligned(8)));
-	register u64 r0 asm("0") = 3;
-	asm volatile("stfle %0" : "=Q"(list), "+d"(r0) : : "cc");
-	return (list[nr / 64] >> (63 - nr % 64)) & 1;
-}
-
 int main(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
 	report_prefix("machine");
-	report(facility(158), "facility 158 (ultravisor call) installed");
+	report(has_facility(158), "facility 158 (ultravisor call) installed");
 	report(sclp_memory_size() == MEMORY, "READ SCP INFO reports %lu MiB",
 	       sclp_memory_size() >> 20);
 	if (sclp_memory_size() != MEMORY) {

@@ -52,7 +52,7 @@ pub mod code {
 /// Facility 161: secure-execution unpack (DIAG 308 subcodes 8-10).
 const FACILITY_UNPACK: u8 = 161;
 /// The subcode-10 failure response when no ultravisor exists.
-const PV_UNAVAILABLE: u64 = 0x0a02;
+pub(crate) const PV_UNAVAILABLE: u64 = 0x0a02;
 
 fn spec() -> ProgramCheck {
     ProgramCheck::new(PgmCode::Specification)
@@ -133,9 +133,10 @@ impl Machine {
                 for (j, c) in self.cpus.iter_mut().enumerate() {
                     c.reset(if j == i { CpuReset::Cpu } else { CpuReset::Clear });
                 }
-                let c = &mut self.cpus[i];
-                c.state.set_g(response_reg, PV_UNAVAILABLE);
-                c.stopped = false;
+                self.cpus[i].stopped = false;
+                if let Some(word) = self.pv_start(i) {
+                    self.cpus[i].state.set_g(response_reg, word);
+                }
             }
         }
     }

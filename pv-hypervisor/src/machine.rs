@@ -33,6 +33,7 @@ use crate::uv::{self as uv_attach, HostUltravisor, UvFault};
 use crate::{Error, memory};
 
 mod debug;
+pub mod secure;
 pub use debug::{DebugControl, DebugStop};
 
 /// CR0 bit 54: service-signal subclass mask.
@@ -121,7 +122,11 @@ pub struct Machine {
     /// A program interruption a handler delivered, for the trace line.
     pub(crate) trace_program: Option<u16>,
     observer: Option<Box<dyn Observer>>,
-    executed: u64,
+    pub(crate) executed: u64,
+    /// The ultravisor that DIAG 308 subcode 10 starts a secure guest on.
+    pub(crate) secure_host: Option<secure::SecureHost>,
+    /// The secure guest the program became.
+    pub(crate) secure: Option<secure::SecureMode>,
 }
 
 impl core::fmt::Debug for Machine {
@@ -213,6 +218,8 @@ impl Machine {
             trace_program: None,
             observer: None,
             executed: 0,
+            secure_host: None,
+            secure: None,
         })
     }
 
@@ -292,6 +299,9 @@ impl Machine {
         loop {
             if let Some(o) = self.outcome.take() {
                 return o;
+            }
+            if self.secure.is_some() {
+                return self.run_secure();
             }
             if self.cpus.iter().all(|c| c.stopped) {
                 return Outcome::AllStopped;

@@ -85,6 +85,19 @@ impl GuestMemory {
         self.segments.iter().flatten().map(|s| s.frames.iter().flatten().count()).sum()
     }
 
+    /// Every frame that holds host memory, with its absolute address, in address order
+    /// (never-written frames read as zeros and are left out).
+    pub fn resident(&self) -> impl Iterator<Item = (u64, &[u8; FRAME])> + '_ {
+        self.segments.iter().enumerate().flat_map(|(si, seg)| {
+            seg.iter().flat_map(move |seg| {
+                seg.frames.iter().enumerate().filter_map(move |(fi, f)| {
+                    let addr = si as u64 * SEGMENT_SIZE + (fi * FRAME) as u64;
+                    f.as_deref().map(|f| (addr, f))
+                })
+            })
+        })
+    }
+
     /// Clears all storage to zeros and all storage keys to 0 (a clear reset).
     pub fn clear(&mut self) {
         self.segments.iter_mut().for_each(|s| *s = None);
@@ -290,6 +303,8 @@ mod tests {
         let data: Vec<u8> = (0..16).collect();
         m.write(GuestAbs(SEGMENT_SIZE - 8), &data).unwrap();
         assert_eq!(m.resident_frames(), 2);
+        let frames: Vec<(u64, u8, u8)> = m.resident().map(|(a, f)| (a, f[0xfff], f[0])).collect();
+        assert_eq!(frames, [(SEGMENT_SIZE - 4096, 7, 0), (SEGMENT_SIZE, 0, 8)]);
         let mut back = [0u8; 20];
         m.read(GuestAbs(SEGMENT_SIZE - 10), &mut back).unwrap();
         assert_eq!(&back[2..18], &data[..]);

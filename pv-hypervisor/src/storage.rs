@@ -97,7 +97,8 @@ impl Storage for MachineMemory {
     fn frame_generation(&self, addr: GuestAbs) -> Option<u64> {
         match self {
             Self::Plain(m) => m.frame_generation(addr),
-            // The host view is reachable only mutably: no generations, decode every time.
+            // The host view is reachable only mutably here; the CPUs run on the view itself
+            // (`HostUltravisor::storage`), which has generations.
             Self::Ultravisor { .. } => None,
         }
     }

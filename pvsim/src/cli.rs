@@ -78,6 +78,12 @@ pub struct RunArgs {
         default_missing_value = "z16"
     )]
     pub ultravisor: Option<UvGeneration>,
+    /// Make the machine a PV host, as QEMU with KVM on IBM Z: facility 161, and DIAG 308
+    /// subcode 10 starts the program's SE image as a secure guest on the ultravisor model
+    /// (z16) holding this host key (the PEM private key of the host-key document the
+    /// image was built for).
+    #[arg(long, value_name = "FILE", conflicts_with = "ultravisor")]
+    pub host_key: Option<PathBuf>,
 }
 
 /// `pvsim run --ultravisor`: the machine generation of the ultravisor model.
@@ -191,6 +197,10 @@ pub struct CreateArgs {
     /// Set the PSW address of the header (experimental).
     #[arg(long, value_name = "ADDRESS", hide = true)]
     pub x_psw: Option<String>,
+    /// Leave out pvsim's boot loaders (stage3a, stage3b): the layout of IBM's vector
+    /// set A, for tests (experimental).
+    #[arg(long, hide = true)]
+    pub x_no_loaders: bool,
     /// Set the plaintext control flags, unchecked (experimental).
     #[arg(long, value_name = "PCF", hide = true)]
     pub x_pcf: Option<String>,

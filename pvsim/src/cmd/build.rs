@@ -67,8 +67,8 @@ pub fn create_image_from_args(a: &CreateArgs) -> Result<pv_ipl::image::ImageSumm
             kernel: &mut kernel,
             ramdisk: ramdisk.as_mut().map(|r| r as _),
             cmdline: cmdline.as_mut().map(|r| r as _),
-            stage3a: None,
-            stage3b: None,
+            stage3a: (!a.x_no_loaders).then_some(pv_ipl::loaders::STAGE3A),
+            stage3b: (!a.x_no_loaders).then_some(pv_ipl::loaders::STAGE3B),
         };
         create_image(out, builder, inputs, &options, &mut OsRandom)
     })?;

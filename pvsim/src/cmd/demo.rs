@@ -9,8 +9,8 @@
 //! 4. attacker: flip one byte of the kernel in the image and watch the check fail;
 //! 5. a secure guest runs: an image with our stage3b and `guests/machine/secure.c` as
 //!    its kernel, booted the same way and run by the hypervisor's SIE loop (`pv_run`,
-//!    see `demo_secure`). The non-secure half of an IPL (stage3a, DIAG 308 subcodes 8
-//!    and 10 in the machine) is not modelled yet: the demo stands in for it.
+//!    see `demo_secure`). The demo stands in for the non-secure half of the IPL
+//!    (stage3a and DIAG 308 subcodes 8 and 10), which `pvsim run --host-key` performs.
 
 use std::path::Path;
 

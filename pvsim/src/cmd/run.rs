@@ -11,6 +11,7 @@ use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use pv_emu::disasm::{NoSymbols, disassemble};
 use pv_hypervisor::host::{Clock, Console, tod_from_unix_micros};
 use pv_hypervisor::loader::{BootParams, Kernel};
+use pv_hypervisor::machine::secure::{Boxed, SecureHost, secure_layout};
 use pv_hypervisor::trace::{InsnEvent, Observer};
 use pv_hypervisor::{Facilities, HostUltravisor, Machine, MachineConfig, Outcome, WatchdogAction};
 
@@ -177,6 +178,8 @@ impl Observer for TracePrinter {
 
 fn config(args: &RunArgs) -> Result<MachineConfig, CliError> {
     let mut facilities = Facilities::default();
+    // A PV host offers secure-execution unpack (QEMU requires it in the CPU model).
+    facilities.set(FACILITY_UNPACK, args.host_key.is_some());
     if let Some(list) = &args.facilities {
         facilities.apply(list)?;
     }
@@ -205,9 +208,27 @@ fn ultravisor(generation: UvGeneration, size: u64) -> Box<dyn HostUltravisor> {
     Box::new(Ultravisor::new(MachineSpec::preset(g).with_storage_size(size)))
 }
 
+/// Facility 161, secure-execution unpack (DIAG 308 subcodes 8-10).
+const FACILITY_UNPACK: u8 = 161;
+
+/// The ultravisor that hosts the program's secure guest for `--host-key`: z16 with the
+/// host key, its storage reaching the guest origin plus `memory`.
+fn secure_host(key_file: &std::path::Path, memory: u64) -> Result<SecureHost, CliError> {
+    use pv_ultravisor::{MachineGeneration, MachineSpec, Ultravisor};
+    let pem = files::read_file(key_file)?;
+    let pem =
+        std::str::from_utf8(&pem).map_err(|_| CliError::Usage("--host-key: not a PEM file"))?;
+    let key = pv_header::ecc::CustomerKey::from_pem(pem)?;
+    let size = secure_layout(memory).mso + memory;
+    let spec =
+        MachineSpec::preset(MachineGeneration::Z16).with_host_key(key).with_storage_size(size);
+    Ok(Box::new(Boxed(Ultravisor::new(spec))))
+}
+
 /// Runs `pvsim run`.
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let cfg = config(args)?;
+    let cfg_memory = cfg.memory;
     let kernel = Kernel::parse(files::read_file(&args.kernel)?)?;
     let initrd = args.initrd.as_deref().map(files::read_file).transpose()?;
     let params = BootParams { cmdline: args.append.clone().map(String::into_bytes), initrd };
@@ -220,6 +241,9 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             Machine::with_ultravisor(cfg, uv, Box::new(console), &SystemClock)?
         }
     };
+    if let Some(key) = &args.host_key {
+        machine.set_secure_host(secure_host(key, cfg_memory)?);
+    }
     if args.trace {
         machine.set_observer(Box::new(TracePrinter { out: BufWriter::new(std::io::stderr()) }));
     }
