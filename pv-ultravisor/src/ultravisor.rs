@@ -310,7 +310,8 @@ impl pv_core::uvc::Ultravisor for Ultravisor {
         self.uv_base = None;
         if kind == pv_core::uvc::HostReset::Clear {
             // Every page is non-secure now: a clear reset leaves zeroed storage and keys.
-            self.mem = MachineStorage::new(self.mem.len());
+            // Cleared in place: every frame generation changes (pv-emu's caches).
+            self.mem.clear();
         }
         Ok(())
     }

@@ -163,6 +163,12 @@ impl Storage for Wrapped<'_, '_, '_> {
         let r = self.view.set_storage_key(addr, key);
         self.note(r)
     }
+
+    /// The view's: a page the guest may not access has none, so its fetch goes through
+    /// [`Storage::read`] and faults (and is noted) as without the cache.
+    fn frame_generation(&self, addr: GuestAbs) -> Option<u64> {
+        self.view.frame_generation(addr)
+    }
 }
 
 /// The interruption masks a mask notification is about: PSW bit 13 and the visible
