@@ -2,11 +2,11 @@
 //! guest, as QEMU and KVM do (uv-spec.md §6.5). With a [`SecureHost`] attached
 //! ([`Machine::set_secure_host`]) the machine copies its storage to the ultravisor's
 //! host storage at the guest's origin (where KVM's guest memory already is), starts the
-//! guest with [`pv_boot`] (Initialize, Create Secure Configuration and CPU, Set Secure
-//! Configuration Parameters with the header the PV IPIB names, Unpack of every
-//! component, Verify) and from then on runs its CPU with [`pv_run`] instead of the
-//! non-secure CPUs. A failing UVC leaves the program non-secure with the failure word
-//! `cmd << 48 | rrc << 32 | rc << 16 | 0x0a02` in R1+1 (uv-spec.md §6.3, §6.5 step 4).
+//! guest with [`crate::pv_boot`] (Initialize, Create Secure Configuration and CPU, Set
+//! Secure Configuration Parameters with the header the PV IPIB names, Unpack of every
+//! component, Verify) and from then on runs its CPU with [`crate::pv_run`] instead of
+//! the non-secure CPUs. A failing UVC leaves the program non-secure with the failure
+//! word `cmd << 48 | rrc << 32 | rc << 16 | 0x0a02` in R1+1 (uv-spec.md §6.3, §6.5 step 4).
 
 use pv_core::uvc::{UvcCmd, UvcInstr, UvcOutcome};
 use pv_core::{GuestAbs, Psw, Storage};
