@@ -95,9 +95,31 @@ pub const STAGE3A_IPIB_REG: u8 = 2;
 /// subcode-10 failure word, at an error wait.
 pub const STAGE3A_RESULT_REG: u8 = 3;
 
-/// The mask of stage3a's error waits: wait state, all interruptions disabled, 64-bit
+/// The mask of both loaders' error waits: wait state, all interruptions disabled, 64-bit
 /// addressing.
-pub const STAGE3A_WAIT_MASK: u64 = 0x0002_0001_8000_0000;
+pub const LOADER_WAIT_MASK: u64 = 0x0002_0001_8000_0000;
+
+/// A loader's reasons to stop: each names one disabled-wait PSW.
+pub trait LoaderFailure: Copy + PartialEq + 'static {
+    /// Every failure, in the order of their wait addresses.
+    const ALL: &'static [Self];
+
+    /// The wait address that names this failure.
+    fn wait_addr(self) -> u64;
+
+    /// The disabled-wait PSW the loader loads for this failure.
+    fn wait_psw(self) -> Psw {
+        Psw { mask: LOADER_WAIT_MASK, addr: self.wait_addr() }
+    }
+
+    /// The failure a PSW names, if it is one of the loader's error waits.
+    fn from_psw(psw: &Psw) -> Option<Self> {
+        Self::ALL.iter().copied().find(|f| f.wait_psw() == *psw)
+    }
+}
+
+/// The mask of stage3a's error waits ([`LOADER_WAIT_MASK`]).
+pub const STAGE3A_WAIT_MASK: u64 = LOADER_WAIT_MASK;
 /// Wait address: the IPIB address the argument block names is not page aligned.
 pub const STAGE3A_ERR_IPIB_ALIGN: u64 = 0x5a_0001;
 /// Wait address: facility 161 (secure unpack) is not installed.
@@ -121,29 +143,17 @@ pub enum Stage3aFailure {
     PvStartFailed,
 }
 
-impl Stage3aFailure {
-    /// Every failure, in the order of their wait addresses.
-    pub const ALL: [Self; 4] =
-        [Self::IpibNotAligned, Self::NoUnpackFacility, Self::PvSetRejected, Self::PvStartFailed];
+impl LoaderFailure for Stage3aFailure {
+    const ALL: &'static [Self] =
+        &[Self::IpibNotAligned, Self::NoUnpackFacility, Self::PvSetRejected, Self::PvStartFailed];
 
-    /// The wait address that names this failure.
-    pub const fn wait_addr(self) -> u64 {
+    fn wait_addr(self) -> u64 {
         match self {
             Self::IpibNotAligned => STAGE3A_ERR_IPIB_ALIGN,
             Self::NoUnpackFacility => STAGE3A_ERR_FACILITY,
             Self::PvSetRejected => STAGE3A_ERR_PV_SET,
             Self::PvStartFailed => STAGE3A_ERR_PV_START,
         }
-    }
-
-    /// The disabled-wait PSW stage3a loads for this failure.
-    pub const fn wait_psw(self) -> Psw {
-        Psw { mask: STAGE3A_WAIT_MASK, addr: self.wait_addr() }
-    }
-
-    /// The failure a PSW names, if it is one of stage3a's error waits.
-    pub fn from_psw(psw: &Psw) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.wait_psw() == *psw)
     }
 }
 
@@ -155,9 +165,8 @@ pub const STAGE3B: &[u8] = include_bytes!("../loaders/stage3b.bin");
 /// The offset of the argument block in [`STAGE3B`].
 pub const STAGE3B_ARGS_OFFSET: usize = STAGE3B.len() - STAGE3B_ARGS_LEN;
 
-/// The mask of stage3b's error waits: wait state, all interruptions disabled, 64-bit
-/// addressing.
-pub const STAGE3B_WAIT_MASK: u64 = 0x0002_0001_8000_0000;
+/// The mask of stage3b's error waits ([`LOADER_WAIT_MASK`]).
+pub const STAGE3B_WAIT_MASK: u64 = LOADER_WAIT_MASK;
 /// Wait address: the kernel is smaller than 0x10000 bytes.
 pub const STAGE3B_ERR_KERNEL_SIZE: u64 = 0x5b_0001;
 /// Wait address: the cmdline is longer than the kernel's maximum.
@@ -183,29 +192,17 @@ pub enum Stage3bFailure {
     Layout,
 }
 
-impl Stage3bFailure {
-    /// Every failure, in the order of their wait addresses.
-    pub const ALL: [Self; 4] =
-        [Self::KernelTooSmall, Self::CmdlineTooLong, Self::CmdlineNotTerminated, Self::Layout];
+impl LoaderFailure for Stage3bFailure {
+    const ALL: &'static [Self] =
+        &[Self::KernelTooSmall, Self::CmdlineTooLong, Self::CmdlineNotTerminated, Self::Layout];
 
-    /// The wait address that names this failure.
-    pub const fn wait_addr(self) -> u64 {
+    fn wait_addr(self) -> u64 {
         match self {
             Self::KernelTooSmall => STAGE3B_ERR_KERNEL_SIZE,
             Self::CmdlineTooLong => STAGE3B_ERR_CMDLINE_SIZE,
             Self::CmdlineNotTerminated => STAGE3B_ERR_CMDLINE_NUL,
             Self::Layout => STAGE3B_ERR_LAYOUT,
         }
-    }
-
-    /// The disabled-wait PSW stage3b loads for this failure.
-    pub const fn wait_psw(self) -> Psw {
-        Psw { mask: STAGE3B_WAIT_MASK, addr: self.wait_addr() }
-    }
-
-    /// The failure a PSW names, if it is one of stage3b's error waits.
-    pub fn from_psw(psw: &Psw) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.wait_psw() == *psw)
     }
 }
 
@@ -229,7 +226,7 @@ mod tests {
 
     #[test]
     fn stage3a_failures_round_trip() {
-        for f in Stage3aFailure::ALL {
+        for &f in Stage3aFailure::ALL {
             let psw = f.wait_psw();
             assert!(psw.is_wait());
             assert_eq!(Stage3aFailure::from_psw(&psw), Some(f));
@@ -250,7 +247,7 @@ mod tests {
 
     #[test]
     fn failures_round_trip() {
-        for f in Stage3bFailure::ALL {
+        for &f in Stage3bFailure::ALL {
             let psw = f.wait_psw();
             assert!(psw.is_wait());
             assert_eq!(Stage3bFailure::from_psw(&psw), Some(f));

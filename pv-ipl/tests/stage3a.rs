@@ -5,19 +5,19 @@
 //! (uv-spec.md §6) or with the responses a case needs (se-format.md §3.4).
 #![cfg(feature = "std")]
 
+mod loader_support;
+
 use std::io::Cursor;
 use std::sync::OnceLock;
 
+use loader_support::builder;
 use pv_core::{Psw, be};
 use pv_emu::decode::{Fields, Op};
 use pv_emu::disasm::{self, NoSymbols};
 use pv_emu::exec::reset::ResetKind;
 use pv_emu::ram::Ram;
 use pv_emu::{Cpu, Exit};
-use pv_header::ecc::EcPubCoords;
-use pv_header::hdr::SeHdrBuilder;
 use pv_header::rand::CounterRandom;
-use pv_header::secret::Secret;
 use pv_ipl::diag308::{
     Diag308Config, Diag308Outcome, Diag308Request, Diag308State, ResetKind as IplReset,
     ResponseCode, kvm_pv_cmd, pv_start_failure_word, subcode,
@@ -27,8 +27,8 @@ use pv_ipl::ipib::Ipib;
 use pv_ipl::layout::{ImageLayout, MIN_HDR_ADDR, STAGE3A_ADDR, STAGE3A_ENTRY, default_ipl_psw};
 use pv_ipl::loader_args::{STAGE3A_ARGS_LEN, Stage3aArgs};
 use pv_ipl::loaders::{
-    STAGE3A, STAGE3A_ARGS_OFFSET, STAGE3A_ENTRY_OFFSET, STAGE3A_IPIB_REG, STAGE3A_RESULT_ADDR,
-    STAGE3A_RESULT_OFFSET, STAGE3A_RESULT_REG, STAGE3B, Stage3aFailure,
+    LoaderFailure, STAGE3A, STAGE3A_ARGS_OFFSET, STAGE3A_ENTRY_OFFSET, STAGE3A_IPIB_REG,
+    STAGE3A_RESULT_ADDR, STAGE3A_RESULT_OFFSET, STAGE3A_RESULT_REG, STAGE3B, Stage3aFailure,
 };
 
 /// Storage of the simulated guest.
@@ -42,20 +42,6 @@ const IPIB_HDR_ADDR: usize = 0x78;
 const IPIB_HDR_SIZE: usize = 0x80;
 /// stage3a's data area (wait PSW, STFLE list, result slot) before its argument block.
 const DATA_LEN: usize = 48;
-
-fn asset(path: &str) -> Vec<u8> {
-    let p = format!("{}/tests/assets/{path}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
-}
-
-/// A1's host key; the other secrets from the rng.
-fn builder() -> SeHdrBuilder {
-    let j: serde_json::Value = serde_json::from_slice(&asset("A1/intermediates.json")).unwrap();
-    let coords = hex::decode(j["keyslots"][0]["host_pub_coords"].as_str().unwrap()).unwrap();
-    let host = EcPubCoords::from_slice(&coords).unwrap().to_public_key().unwrap();
-    SeHdrBuilder::new([host], Psw::new_64bit(0))
-        .xts_key(Secret::from_slice(&asset("inputs/image.key")).unwrap())
-}
 
 /// An image written by `create_image` with both of our loaders.
 struct Image {

@@ -5,21 +5,21 @@
 //! in storage and which PSW it ends in (se-format.md §3.5).
 #![cfg(feature = "std")]
 
+mod loader_support;
+
 use std::io::Cursor;
 
+use loader_support::{asset, builder};
 use pv_core::{GuestAbs, Psw, be};
 use pv_emu::disasm::{self, NoSymbols};
 use pv_emu::ram::Ram;
 use pv_emu::{Cpu, Exit};
 use pv_header::component::{ComponentKind, Encryption, Tweak, TweakPrefix, Unpacker, XtsKey};
-use pv_header::ecc::EcPubCoords;
-use pv_header::hdr::SeHdrBuilder;
 use pv_header::rand::CounterRandom;
-use pv_header::secret::Secret;
 use pv_ipl::image::{CreateOptions, ImageInputs, Input, create_image};
 use pv_ipl::layout::{ImageLayout, KERNEL_ENTRY};
 use pv_ipl::loader_args::{STAGE3B_ARGS_LEN, Stage3bArgs};
-use pv_ipl::loaders::{STAGE3B, STAGE3B_ARGS_OFFSET, Stage3bFailure};
+use pv_ipl::loaders::{LoaderFailure, STAGE3B, STAGE3B_ARGS_OFFSET, Stage3bFailure};
 
 /// Storage of the simulated guest.
 const RAM_SIZE: usize = 1 << 20;
@@ -35,20 +35,6 @@ const INITRD_START: usize = 0x10408;
 const INITRD_SIZE: usize = 0x10410;
 const MAX_CMDLINE: usize = 0x10430;
 const CMDLINE: usize = 0x10480;
-
-fn asset(path: &str) -> Vec<u8> {
-    let p = format!("{}/tests/assets/{path}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
-}
-
-/// A1's host key and XTS key (so the test can decrypt); other secrets from the rng.
-fn builder() -> SeHdrBuilder {
-    let j: serde_json::Value = serde_json::from_slice(&asset("A1/intermediates.json")).unwrap();
-    let coords = hex::decode(j["keyslots"][0]["host_pub_coords"].as_str().unwrap()).unwrap();
-    let host = EcPubCoords::from_slice(&coords).unwrap().to_public_key().unwrap();
-    SeHdrBuilder::new([host], Psw::new_64bit(0))
-        .xts_key(Secret::from_slice(&asset("inputs/image.key")).unwrap())
-}
 
 /// A kernel image of `size` bytes: a byte pattern, the maximum cmdline size `max_cmdline`
 /// at 0x10430 and, at 0x10000, `larl %r1,.+16; lpswe 0(%r1)` with [`KERNEL_DONE`] at

@@ -19,7 +19,7 @@ use pv_hypervisor::machine::secure::Boxed;
 use pv_hypervisor::{Machine, MachineConfig, Outcome};
 use pv_ipl::diag308::{kvm_pv_cmd, pv_start_failure_word};
 use pv_ipl::image::{CreateOptions, ImageInputs, create_image};
-use pv_ipl::loaders::{STAGE3A, STAGE3B, Stage3aFailure};
+use pv_ipl::loaders::{LoaderFailure, STAGE3A, STAGE3B, Stage3aFailure};
 use pv_run_support::asset;
 use pv_ultravisor::{MachineGeneration, MachineSpec, Ultravisor};
 
