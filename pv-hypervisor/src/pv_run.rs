@@ -295,10 +295,10 @@ impl PvRun {
             let mut page = vec![0u8; SIE_PAGE_LEN];
             sd.encode_into(&mut page);
             let store = uv.host_storage();
-            store.write(GuestAbs(self.layout.sie_page(n)), &page).map_err(PvRunError::Storage)?;
+            store.write(GuestAbs(self.layout.sie_page(n)), &page).map_err(error::storage)?;
             store
                 .write(GuestAbs(self.layout.sida(n)), &[0u8; SIDA_PAGE as usize])
-                .map_err(PvRunError::Storage)?;
+                .map_err(error::storage)?;
         }
         self.set_cpu_state(uv, cpu_state::OPERATING_LOAD)?;
         self.prefix = 0;
@@ -360,7 +360,7 @@ impl PvRun {
             }
             self.prepare_entry(uv, sd_at)?;
             let slice = self.opts.slice.clamp(1, budget - used);
-            let exit = uv.sie(sd_at, self.layout.asce, slice).map_err(PvRunError::Model)?;
+            let exit = uv.sie(sd_at, self.layout.asce, slice).map_err(error::model)?;
             self.stats.entries += 1;
             let code = match exit {
                 SieExit::Budget => {
@@ -517,7 +517,7 @@ impl PvRun {
         sd_at: u64,
     ) -> Result<Seen, PvRunError<U::Error>> {
         let mut page = vec![0u8; SIE_PAGE_LEN];
-        uv.host_storage().read(GuestAbs(sd_at), &mut page).map_err(PvRunError::Storage)?;
+        uv.host_storage().read(GuestAbs(sd_at), &mut page).map_err(error::storage)?;
         Ok(Seen { sd: StateDescription::decode(&page), page })
     }
 
@@ -529,7 +529,7 @@ impl PvRun {
     ) -> Result<(), PvRunError<U::Error>> {
         let mut page = seen.page.clone();
         seen.sd.encode_into(&mut page);
-        uv.host_storage().write(GuestAbs(sd_at), &page).map_err(PvRunError::Storage)
+        uv.host_storage().write(GuestAbs(sd_at), &page).map_err(error::storage)
     }
 
     /// Reads `len` bytes of CPU 0's SIDA.
@@ -539,9 +539,7 @@ impl PvRun {
         len: usize,
     ) -> Result<Vec<u8>, PvRunError<U::Error>> {
         let mut b = vec![0u8; len.min(SIDA_PAGE as usize)];
-        uv.host_storage()
-            .read(GuestAbs(self.layout.sida(0)), &mut b)
-            .map_err(PvRunError::Storage)?;
+        uv.host_storage().read(GuestAbs(self.layout.sida(0)), &mut b).map_err(error::storage)?;
         Ok(b)
     }
 
@@ -552,9 +550,7 @@ impl PvRun {
         data: &[u8],
     ) -> Result<(), PvRunError<U::Error>> {
         let n = data.len().min(SIDA_PAGE as usize);
-        uv.host_storage()
-            .write(GuestAbs(self.layout.sida(0)), &data[..n])
-            .map_err(PvRunError::Storage)
+        uv.host_storage().write(GuestAbs(self.layout.sida(0)), &data[..n]).map_err(error::storage)
     }
 }
 

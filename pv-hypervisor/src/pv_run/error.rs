@@ -6,35 +6,17 @@ use pv_core::StorageFault;
 use pv_core::sie::StateDescription;
 use pv_core::uvc::{CallError, UvcCmd, UvcOutcome};
 
+use crate::pv_boot::PvBootError;
+
 /// What ended [`super::PvRun::run`] with an error: host or ultravisor failures, or a guest that
 /// cannot continue.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PvRunError<E: core::fmt::Debug> {
-    /// A host UVC completed with a failure code.
-    #[error("{cmd:?} failed with rc {rc:#06x} rrc {rrc:#06x}")]
-    Uvc {
-        /// The command.
-        cmd: UvcCmd,
-        /// Its return code.
-        rc: u16,
-        /// Its return reason code.
-        rrc: u16,
-    },
-    /// A host UVC ended in a program interruption.
-    #[error("{cmd:?} ended in program interruption {code:#06x}")]
-    UvcProgram {
-        /// The command.
-        cmd: UvcCmd,
-        /// The interruption code.
-        code: u16,
-    },
-    /// The host could not access its own storage (SIE page, SIDA, UVCB).
-    #[error("host storage: {0:?}")]
-    Storage(StorageFault),
-    /// The ultravisor model failed.
-    #[error("ultravisor model fault: {0:?}")]
-    Model(E),
+    /// A host UVC, a host storage access or the ultravisor model failed: the same
+    /// failures as the boot's ([`PvBootError`]).
+    #[error(transparent)]
+    Host(#[from] PvBootError<E>),
     /// The booted guest has no CPU.
     #[error("the secure guest has no CPU")]
     NoCpu,
@@ -85,18 +67,26 @@ pub enum PvRunError<E: core::fmt::Debug> {
 
 impl<E: core::fmt::Debug> From<CallError<E>> for PvRunError<E> {
     fn from(e: CallError<E>) -> Self {
-        match e {
-            CallError::Storage(s) => Self::Storage(s),
-            CallError::Model(m) => Self::Model(m),
-        }
+        Self::Host(e.into())
     }
 }
 
-/// The error for a failed host UVC.
+/// A host storage access failed.
+pub(super) fn storage<E: core::fmt::Debug>(f: StorageFault) -> PvRunError<E> {
+    PvRunError::Host(PvBootError::Storage(f))
+}
+
+/// The ultravisor model failed.
+pub(super) fn model<E: core::fmt::Debug>(e: E) -> PvRunError<E> {
+    PvRunError::Host(PvBootError::Model(e))
+}
+
 pub(super) fn failed<E: core::fmt::Debug>(cmd: UvcCmd, o: UvcOutcome) -> PvRunError<E> {
     match o {
-        UvcOutcome::Completed { rc, rrc, .. } => PvRunError::Uvc { cmd, rc, rrc },
-        UvcOutcome::Program { code } => PvRunError::UvcProgram { cmd, code },
+        UvcOutcome::Completed { rc, rrc, .. } => {
+            PvRunError::Host(PvBootError::Uvc { cmd, rc, rrc })
+        }
+        UvcOutcome::Program { code } => PvRunError::Host(PvBootError::Program { cmd, code }),
     }
 }
 
