@@ -376,6 +376,37 @@ fn fused_compare_and_branch_agree_with_single_steps() {
 }
 
 #[test]
+fn straight_runs_stop_before_what_needs_a_step() {
+    use pv_emu::exec::NoTrace;
+    // 0: ahi %r2,1; l %r3,0(%r4); svc 0
+    let (mut cpu, mut ram) = machine("a72a 0001 5830 4000 0a00");
+    // A step first, so that the fetch memo covers the page (blocks need it).
+    assert_eq!(cpu.step(&mut ram), None);
+    let restart = |cpu: &mut Cpu, r4: u64| {
+        (cpu.state.psw.addr, cpu.state.gr[2], cpu.state.gr[4]) = (START, 0, r4);
+    };
+    // The L would take an addressing exception: the run stops before it, PSW at it.
+    restart(&mut cpu, 0x20_0000);
+    let before = cpu.executed;
+    assert_eq!(cpu.run_straight(&mut ram, 100, &mut NoTrace), 1);
+    assert_eq!((cpu.state.psw.addr, cpu.state.gr[2]), (START + 4, 1));
+    assert_eq!(cpu.executed, before + 1);
+    assert_eq!(old_psw(&mut ram, 0x150), Psw { mask: 0, addr: 0 }, "no interruption delivered");
+    // With a good operand the L runs too; the SVC (not pre-decoded) is left for a step.
+    restart(&mut cpu, 0x3000);
+    assert_eq!(cpu.run_straight(&mut ram, 100, &mut NoTrace), 2);
+    assert_eq!(cpu.state.psw.addr, START + 8);
+    // The budget is exact.
+    restart(&mut cpu, 0x3000);
+    assert_eq!(cpu.run_straight(&mut ram, 1, &mut NoTrace), 1);
+    assert_eq!(cpu.state.psw.addr, START + 4);
+    // Nothing runs where the SVC is next.
+    cpu.state.psw.addr = START + 8;
+    assert_eq!(cpu.run_straight(&mut ram, 100, &mut NoTrace), 0);
+    assert_eq!(cpu.step(&mut ram), Some(Exit::Wait { enabled: false }));
+}
+
+#[test]
 fn memoized_operand_pages_follow_prefix_and_key_changes() {
     // l %r3,0x100; spx 0(%r1); l %r4,0x100; svc 1
     let (mut cpu, mut ram) = machine("5830 0100 b210 1000 5840 0100 0a01");

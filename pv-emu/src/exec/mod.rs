@@ -233,7 +233,7 @@ impl Cpu {
                 return exit;
             }
             // ... then straight on while none of them can apply.
-            let (n, exit) = self.run_quiet(mem, left, tracer);
+            let (n, exit) = self.run_quiet(mem, left, tracer, false);
             left -= n;
             if let Some(exit) = exit {
                 return exit;
@@ -242,16 +242,38 @@ impl Cpu {
         Exit::Budget
     }
 
+    /// Runs up to `max` instructions of blocks of pre-decoded instructions (register,
+    /// storage and branch instructions that cannot change the PSW mask, control
+    /// registers, prefix or TLB) while no interruption could become deliverable, and
+    /// returns how many ran. It stops before anything else, without executing it: an
+    /// instruction outside a block, one that would take a program interruption, a
+    /// timer that could fire. So a caller that checks every instruction (the
+    /// ultravisor's SIE loop) may run these stretches here and step the rest.
+    pub fn run_straight<S: Storage + ?Sized, T: Tracer + ?Sized>(
+        &mut self,
+        mem: &mut S,
+        max: u64,
+        tracer: &mut T,
+    ) -> u64 {
+        self.run_quiet(mem, max, tracer, true).0
+    }
+
     /// Runs up to `max` instructions while the CPU is not stopped, not waiting and has no
     /// interruption that could be deliverable (the conditions under which
     /// [`Cpu::step_traced`] goes straight to the next instruction): the count run and the
     /// exit, if one happened.
+    ///
+    /// With `plain`, only blocks of pre-decoded instructions run: the run stops, without
+    /// executing it, before the first instruction that is not in a block or that would
+    /// take an interruption (the PSW then points to it), and it never delivers
+    /// interruptions or returns exits ([`Cpu::run_straight`]).
     #[inline(never)]
     fn run_quiet<S: Storage + ?Sized, T: Tracer + ?Sized>(
         &mut self,
         mem: &mut S,
         max: u64,
         tracer: &mut T,
+        plain: bool,
     ) -> (u64, Option<Exit>) {
         let tick = self.model.tod_per_insn;
         let mut n = 0;
@@ -289,6 +311,7 @@ impl Cpu {
                     // so it is advanced once for the blocks run here.
                     let left = stop - n;
                     let (mut b, mut a, mut total, mut fault) = (b, addr, 0u64, None);
+                    let mut plain_stop = false;
                     // The blocks run by reference, not by copies of their `Pre` forms.
                     let lent = ex.cpu.icache.blocks.take();
                     let page = abs & !0xfff;
@@ -315,6 +338,12 @@ impl Cpu {
                             ex.cpu.state.psw.addr = next;
                             let res = ex.run_pre(usize::MAX, &item.pre);
                             if res.is_err() {
+                                if plain {
+                                    // Not executed: the caller steps it with every check.
+                                    ex.cpu.state.psw.addr = a;
+                                    (done, plain_stop) = (done - 1, true);
+                                    break;
+                                }
                                 ex.len = item.len;
                                 fault = Some((res, a));
                                 break;
@@ -354,7 +383,7 @@ impl Cpu {
                             a = next;
                         }
                         total += done as u64;
-                        if fault.is_some() || ex.touched || total == left {
+                        if fault.is_some() || plain_stop || ex.touched || total == left {
                             break;
                         }
                         // The next block, if it is already built in the same page (this
@@ -378,8 +407,15 @@ impl Cpu {
                     if fault.is_some() {
                         break fault;
                     }
+                    if plain_stop {
+                        break None;
+                    }
                     trusted = true;
                     continue;
+                }
+                if plain {
+                    // Not in a block: the caller steps it.
+                    break None;
                 }
                 n += 1;
                 ex.cpu.advance_clock(tick);
@@ -423,6 +459,10 @@ impl Cpu {
             let (len, intercepted) = (ex.len, ex.executed);
             // The instructions that completed in the loop (`finish` counts the last one).
             self.executed += n - first - u64::from(ended.is_some());
+            if plain {
+                // Whatever ended the straight run is the caller's to step.
+                return (n, None);
+            }
             let Some((res, addr)) = ended else { continue };
             if let Some(exit) = self.finish(mem, res, addr, len, intercepted, tracer) {
                 return (n, Some(exit));
