@@ -251,21 +251,19 @@ fn demo_runs_and_detects_tampering() {
     assert!(text.contains("rejected by the ultravisor: Verify failed with rc 0x0102 rrc 0x001b"));
     assert!(text.contains("Hello from a pvsim guest"), "{text}");
     assert!(!text.contains("FAIL:"), "{text}");
-    // Step 5: our secure.c as the kernel of an image with our stage3b, run as a secure
-    // guest by pv_run; its console arrives through SERVC interceptions.
-    let console: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("  | ")).collect();
-    assert_eq!(
-        console,
-        [
-            "hello from a secure guest",
-            "command line: expect=secure from the pvsim demo",
-            "memory: 64 MiB",
-            "STSI 3.2.2: VM PVSIMVM",
-            "ultravisor calls offered to this guest: 7 (attestation: yes)",
-            "PASS: runs as a secure guest",
-            "SUMMARY: 1 tests",
-            "EXIT: STATUS=1",
-        ],
+    // Step 5: pvsim image create (with our loaders) of secure.c, then pvsim run
+    // --host-key: the program runs as a secure guest and prints through the host.
+    assert!(
+        text.contains(
+            "hello from a secure guest\n\
+             command line: expect=secure from the pvsim demo\n\
+             memory: 128 MiB\n\
+             STSI 3.2.2: VM PVSIMVM\n\
+             ultravisor calls offered to this guest: 7 (attestation: yes)\n\
+             PASS: runs as a secure guest\n\
+             SUMMARY: 1 tests\n\
+             EXIT: STATUS=1\n"
+        ),
         "{text}"
     );
 }

@@ -7,10 +7,10 @@
 //! 3. host + ultravisor: start the image as KVM does (`pv_boot`: Unpack + Verify; the
 //!    ultravisor opens the header with the host's private key and checks PLD/ALD/TLD);
 //! 4. attacker: flip one byte of the kernel in the image and watch the check fail;
-//! 5. a secure guest runs: an image with our stage3b and `guests/machine/secure.c` as
-//!    its kernel, booted the same way and run by the hypervisor's SIE loop (`pv_run`,
-//!    see `demo_secure`). The demo stands in for the non-secure half of the IPL
-//!    (stage3a and DIAG 308 subcodes 8 and 10), which `pvsim run --host-key` performs.
+//! 5. the whole boot: `pvsim image create` (with our stage3a and stage3b) of
+//!    `guests/machine/secure.c`, then `pvsim run --host-key`: stage3a runs non-secure,
+//!    DIAG 308 subcodes 8 and 10 make the machine start the image on the ultravisor
+//!    model, and the program runs as a secure guest under the hypervisor's SIE loop.
 
 use std::path::Path;
 
@@ -20,7 +20,6 @@ use pv_header::component::{ComponentKind, TweakPrefix};
 use pv_header::ecc::CustomerKey;
 use pv_header::hkd::HostKeyDocument;
 use pv_hypervisor::pv_boot::{self, PvBootError, PvLayout};
-use pv_hypervisor::pv_run::PvRunEnd;
 use pv_ipl::image::ImageInfo;
 use pv_ultravisor::{MachineGeneration, MachineSpec, Ultravisor};
 
@@ -36,8 +35,9 @@ const HOST_CRT: &[u8] = include_bytes!("../../assets/host.crt");
 const HOST_KEY: &[u8] = include_bytes!("../../assets/host.key");
 /// Our own freestanding test program (guests/machine/hello.c, built bytes committed).
 const HELLO: &[u8] = include_bytes!("../../../guests/machine/bin/hello.elf");
-/// Our own program that tells whether it runs as a secure guest (guests/machine/secure.c).
-const SECURE: &[u8] = include_bytes!("../../../guests/machine/bin/secure.elf");
+/// Our own program that tells whether it runs as a secure guest (guests/machine/secure.c),
+/// as a raw kernel image.
+const SECURE: &[u8] = include_bytes!("../../../guests/machine/bin/secure.img");
 /// Its command line in the demo: it reports PASS only as a secure guest.
 const SECURE_CMDLINE: &str = "expect=secure from the pvsim demo";
 
@@ -110,6 +110,15 @@ pub fn unpack_and_verify(
     Ok(Ok(report))
 }
 
+/// Shows `shown` as a command line and runs `args` as pvsim would.
+fn run_cli(shown: &[&str], args: &[&str]) -> Result<(), CliError> {
+    outln!("$ {}", shown.join(" "))?;
+    let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(args)
+        .map_err(|_| CliError::Usage("demo: internal argument error"))?;
+    out::flush()?;
+    crate::cmd::run(cli)
+}
+
 fn step(n: u32, what: &str) -> Result<(), CliError> {
     outln!("\n== {n}. {what}")
 }
@@ -147,10 +156,7 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
     step(0, "machine: pvsim run boots a freestanding s390x program (guests/machine/hello.c)")?;
     let hello = write_asset(dir, "hello.elf", HELLO)?;
     let run = ["pvsim", "run", "--kernel", &hello, "--memory", "64M", "--append", "test 123"];
-    outln!("$ {}", run.join(" "))?;
-    let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(run)
-        .map_err(|_| CliError::Usage("demo: internal argument error"))?;
-    crate::cmd::run(cli)?;
+    run_cli(&run, &run)?;
 
     step(1, "customer: pvsim image create (host key: IBM's public test key)")?;
     let args = [
@@ -171,10 +177,7 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
         &image_s,
         "--overwrite",
     ];
-    outln!("$ {}", args[..args.len() - 1].join(" "))?;
-    let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(args)
-        .map_err(|_| CliError::Usage("demo: internal argument error"))?;
-    crate::cmd::run(cli)?;
+    run_cli(&args[..args.len() - 1], &args)?;
 
     step(2, "anyone: pvsim image info --format text:full (no key: not verified)")?;
     let hdr = crate::cmd::info::read_header(&image)?;
@@ -210,26 +213,31 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
         Ok(_) => return Err(CliError::Usage("demo: the tampered image was accepted")),
         Err(e) => outln!("rejected by the ultravisor: {e} (0x1b: page list digest)")?,
     }
-    step(5, "the secure guest runs: our stage3b and guests/machine/secure.c as its kernel")?;
-    outln!("customer: an image whose kernel is secure.elf, command line \"{SECURE_CMDLINE}\"")?;
-    outln!("host: pv_boot as above, then the SIE loop for secure CPUs (pv-hypervisor pv_run)")?;
-    let run =
-        crate::cmd::demo_secure::run(SECURE, SECURE_CMDLINE.as_bytes(), HOST_CRT, host_key()?)?;
-    outln!("unpacked {} pages; the guest's console, as the host relays it:", run.pages)?;
-    for line in String::from_utf8_lossy(&run.console).lines() {
-        outln!("  | {line}")?;
-    }
-    let st = run.stats;
-    outln!(
-        "host saw {} SIE entries, {} interceptions and notifications, imported {} pages",
-        st.entries,
-        st.notifications,
-        st.page_imports + st.prefix_imports
-    )?;
-    let passed = String::from_utf8_lossy(&run.console).ends_with("EXIT: STATUS=1\n");
-    if !passed || !matches!(run.end, PvRunEnd::Stopped | PvRunEnd::DisabledWait { .. }) {
-        return Err(CliError::Usage("demo: the secure guest did not pass its check"));
-    }
+    step(5, "the whole boot: image create adds our stage3a and stage3b, run --host-key IPLs it")?;
+    outln!("(guests/machine/secure.c as the kernel; QEMU with KVM on IBM Z would do the same)")?;
+    let secure = write_asset(dir, "secure.img", SECURE)?;
+    let parm = write_asset(dir, "secure-parm.txt", SECURE_CMDLINE.as_bytes())?;
+    let key = write_asset(dir, "host.key", HOST_KEY)?;
+    let se = dir.join("secure.se").to_string_lossy().into_owned();
+    let create = [
+        "pvsim",
+        "image",
+        "create",
+        "-i",
+        &secure,
+        "-p",
+        &parm,
+        "-k",
+        &crt,
+        "--no-verify",
+        "--no-component-check",
+        "-o",
+        &se,
+        "--overwrite",
+    ];
+    run_cli(&create[..create.len() - 1], &create)?;
+    let boot = ["pvsim", "run", "--kernel", &se, "--host-key", &key];
+    run_cli(&boot, &boot)?;
     out::flush()?;
     match &a.keep {
         Some(d) => outln!("\ndemo finished: files kept in {}", d.display())?,

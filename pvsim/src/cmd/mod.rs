@@ -3,7 +3,6 @@
 pub mod build;
 pub mod create;
 pub mod demo;
-pub mod demo_secure;
 pub mod gdb;
 pub mod hkd;
 pub mod info;
