@@ -1,4 +1,4 @@
-//! The checks of the pv-hypervisor fuzz targets (`kernel_loader`, `sclp`), shared by the
+//! The checks of the pv-hypervisor fuzz targets (`kernel_loader`, `sclp`, `sccb`), shared by the
 //! targets and the stable replay `pv-hypervisor/tests/hyp_fuzz_corpus.rs` (both include
 //! this file with `#[path]`).
 #![allow(dead_code)]
@@ -210,6 +210,56 @@ pub fn check_sclp(data: &[u8]) -> usize {
                 normal += usize::from(rc == response::NORMAL || rc == response::NORMAL_READ);
             }
             Err(_) => assert!(before == after, "a program exception changed storage"),
+        }
+    }
+    normal
+}
+
+/// SERVICE CALL as a PV host gets it (`Sclp::process_sccb`): the SCCB as bytes out of a
+/// secure guest's SIDA, which the ultravisor checked for address and boundary only, so
+/// any content. Byte 0 as for [`check_sclp`], then steps `cmd len_hi len_lo` and `len`
+/// (at most 4096) SCCB bytes whose length field is made the buffer's (the ultravisor
+/// copies exactly the declared length); `cmd` picks a known command, the resource byte
+/// from `len_lo`, or with `cmd` >= 0xf0 the raw word `cmd len_hi len_lo cmd`. Every
+/// call stores a known response code. Returns how many calls completed normally.
+pub fn check_sccb(data: &[u8]) -> usize {
+    let Some((&cfg, mut rest)) = data.split_first() else { return 0 };
+    let info = ScpInfo {
+        memory: SCLP_SIZE,
+        increment_shift: 20,
+        cpus: if cfg & 2 != 0 { vec![0, 1] } else { vec![0] },
+        extended_length: cfg & 1 != 0,
+    };
+    let mut sclp = Sclp::default();
+    if cfg & 4 != 0 {
+        sclp.events.push_input(b"fuzz input\n");
+    }
+    let mut con = BufferConsole::default();
+    let mut normal = 0;
+    while rest.len() >= 3 {
+        let (step, r) = rest.split_at(3);
+        rest = r;
+        let cmd = if step[0] < 0xf0 {
+            COMMANDS[usize::from(step[0]) % COMMANDS.len()] | u32::from(step[2]) << 8
+        } else {
+            u32::from_be_bytes([step[0], step[1], step[2], step[0]])
+        };
+        let want = usize::from(u16::from_be_bytes([step[1], step[2]])) % 4097;
+        let len = want.min(rest.len());
+        let (bytes, r) = rest.split_at(len);
+        rest = r;
+        let mut sccb = bytes.to_vec();
+        if sccb.len() >= 8 {
+            sccb[..2].copy_from_slice(&(len as u16).to_be_bytes());
+            // The handler must store its own response.
+            sccb[6..8].copy_from_slice(&[0xff, 0xff]);
+        }
+        sclp.process_sccb(&mut sccb, &info, &mut con, cmd);
+        assert_eq!(sccb.len(), len, "the SCCB keeps its size");
+        if len >= 8 {
+            let rc = u16::from_be_bytes([sccb[6], sccb[7]]);
+            assert!(RESPONSES.contains(&rc), "response {rc:#06x} to {cmd:#010x}");
+            normal += usize::from(rc == response::NORMAL || rc == response::NORMAL_READ);
         }
     }
     normal

@@ -1,5 +1,5 @@
 //! Replays the seed corpora of the pv-hypervisor fuzz targets (`fuzz/corpus/{kernel_loader,
-//! sclp}`) on stable Rust: every seed, its prefixes and fixed-seed mutations through the
+//! sclp,sccb}`) on stable Rust: every seed, its prefixes and fixed-seed mutations through the
 //! very checks the targets run (`fuzz/replay/hypervisor.rs`).
 
 #[path = "../../fuzz/replay/hypervisor.rs"]
@@ -32,5 +32,16 @@ fn sclp_corpus_replays() {
     }
     mutate::replay(&seeds, 64, 37, 3500, |d| {
         check::check_sclp(d);
+    });
+}
+
+#[test]
+fn sccb_corpus_replays() {
+    let seeds = mutate::corpus(DIR, "sccb");
+    for (name, data) in &seeds {
+        assert!(check::check_sccb(data) >= 1, "{name}: a call completes normally");
+    }
+    mutate::replay(&seeds, 64, 41, 3500, |d| {
+        check::check_sccb(d);
     });
 }
