@@ -15,18 +15,14 @@ fn hello() -> String {
 
 /// Starts `pvsim run --gdb 0 --kernel hello.elf` and returns it with the announced port.
 fn start_pvsim() -> (Child, u16, BufReader<std::process::ChildStderr>) {
+    start_pvsim_with(&["--kernel", &hello(), "--memory", "64M", "--append", "test 123"])
+}
+
+/// Starts `pvsim run --gdb 0` with `args` and returns it with the announced port.
+fn start_pvsim_with(args: &[&str]) -> (Child, u16, BufReader<std::process::ChildStderr>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pvsim"))
-        .args([
-            "run",
-            "--gdb",
-            "0",
-            "--kernel",
-            &hello(),
-            "--memory",
-            "64M",
-            "--append",
-            "test 123",
-        ])
+        .args(["run", "--gdb", "0"])
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -97,6 +93,42 @@ fn continue_to_the_end_reports_the_exit_status() {
     err.read_to_string(&mut rest).unwrap();
     assert!(status.success(), "{status:?} {rest}");
     assert!(out.contains("EXIT: STATUS=1"), "{out}");
+}
+
+/// An SE image under gdb: the debugger holds the non-secure start (stage3a); once DIAG
+/// 308 subcode 10 makes the program a secure guest, nobody sees into it and it runs to
+/// its end, which gdb learns as the exit.
+#[test]
+fn a_secure_guest_runs_to_its_end_under_gdb() {
+    let dir = tempfile::tempdir().unwrap();
+    let assets = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/assets/keys");
+    let kernel = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../guests/machine/bin/secure.img");
+    let (img, parm) = (dir.path().join("secure.se"), dir.path().join("parm.txt"));
+    std::fs::write(&parm, "expect=secure").unwrap();
+    let s = |p: &std::path::Path| p.to_string_lossy().into_owned();
+    let create = Command::new(env!("CARGO_BIN_EXE_pvsim"))
+        .args(["image", "create", "-i", &s(&kernel), "-p", &s(&parm)])
+        .args(["-k", &s(&assets.join("host.crt")), "--no-verify", "--no-component-check"])
+        .args(["-o", &s(&img)])
+        .output()
+        .unwrap();
+    assert!(create.status.success());
+    let key = s(&assets.join("host.key"));
+    let (mut child, port, mut err) = start_pvsim_with(&["--kernel", &s(&img), "--host-key", &key]);
+    let mut tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    assert!(packet(&mut tcp, "qSupported:swbreak+").contains("PacketSize"));
+    // The short PSW's entry: stage3a, non-secure.
+    assert_eq!(packet(&mut tcp, "p1"), "0000000000011000");
+    assert_eq!(packet(&mut tcp, "c"), "W00");
+    drop(tcp);
+    let status = child.wait().unwrap();
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).unwrap();
+    assert!(status.success(), "{status:?} {rest}");
+    assert!(out.starts_with("hello from a secure guest\n"), "{out}");
+    assert!(out.ends_with("PASS: runs as a secure guest\nSUMMARY: 1 tests\nEXIT: STATUS=1\n"));
 }
 
 #[test]

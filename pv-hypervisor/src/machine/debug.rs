@@ -52,6 +52,11 @@ impl Machine {
             if let Some(o) = self.outcome.take() {
                 return DebugStop::Ended(o);
             }
+            if self.secure.is_some() {
+                // The program became a secure guest: no host, and so no debugger, sees
+                // into it any more; it runs to its end.
+                return DebugStop::Ended(self.run_secure());
+            }
             if self.cpus.iter().all(|c| c.stopped) {
                 return DebugStop::Ended(Outcome::AllStopped);
             }
