@@ -10,7 +10,11 @@
 //! When a release `pvsim` binary sits next to this example (`cargo xtask bench emu`
 //! builds it), the same ELFs also run through `pvsim run` (pv-hypervisor's machine, the
 //! way users run programs) and its MIPS and ratio to QEMU are printed too (`--no-pvsim`
-//! skips it).
+//! skips it), and once more as a secure guest: `pvsim image create` (with pvsim's
+//! loaders, for IBM's test host key in `pvsim/tests/assets/keys`) of the program as a
+//! raw kernel image, booted with `pvsim run --host-key` (stage3a, unpack, stage3b, then
+//! the program under the ultravisor model's SIE) — which QEMU cannot do without KVM on
+//! IBM Z.
 
 use std::process::Command;
 use std::time::Instant;
@@ -130,6 +134,52 @@ fn run_pvsim(elf: &[u8], name: &str) -> Option<f64> {
     Some(dt)
 }
 
+/// The raw kernel image of `elf` (its loadable bytes at their addresses from 0), as
+/// `pvsim image create -i` takes a kernel.
+fn flat(elf: &[u8]) -> Vec<u8> {
+    let segs = segments(elf);
+    let end = segs.iter().map(|&(_, a, len)| a as usize + len).max().unwrap_or(0);
+    let mut out = vec![0u8; end.max(0x10000 + 8)];
+    for (off, addr, len) in segs {
+        out[addr as usize..addr as usize + len].copy_from_slice(&elf[off..off + len]);
+    }
+    out
+}
+
+/// Runs the ELF as a secure guest: `pvsim image create` of its raw image for the test
+/// host key, then `pvsim run --host-key`; wall seconds of the run, or `None` without the
+/// binary.
+fn run_pvsim_secure(elf: &[u8], name: &str) -> Option<f64> {
+    let bin = pvsim_binary()?;
+    let keys = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../pvsim/tests/assets/keys");
+    let tmp = std::env::temp_dir();
+    let kernel = tmp.join(format!("pvsim-bench-{}-{name}.img", std::process::id()));
+    let image = tmp.join(format!("pvsim-bench-{}-{name}.se", std::process::id()));
+    std::fs::write(&kernel, flat(elf)).ok()?;
+    let made = Command::new(&bin)
+        .args(["image", "create", "--no-verify", "--no-component-check", "--overwrite", "-i"])
+        .arg(&kernel)
+        .arg("-k")
+        .arg(keys.join("host.crt"))
+        .arg("-o")
+        .arg(&image)
+        .output()
+        .ok()?;
+    assert!(made.status.success(), "pvsim image create: {}", String::from_utf8_lossy(&made.stderr));
+    let t = Instant::now();
+    let out = Command::new(&bin)
+        .args(["run", "--memory", &format!("{RAM_MB}M"), "--kernel"])
+        .arg(&image)
+        .arg("--host-key")
+        .arg(keys.join("host.key"))
+        .output();
+    let dt = t.elapsed().as_secs_f64();
+    let _ = (std::fs::remove_file(&kernel), std::fs::remove_file(&image));
+    let err = String::from_utf8_lossy(&out.ok()?.stderr).into_owned();
+    assert!(err.contains("disabled wait"), "the secure guest did not end in its wait: {err}");
+    Some(dt)
+}
+
 /// Runs one workload in both. QEMU is so much faster on the loop that the small size
 /// would vanish in its start-up noise: it runs `scale` times the iterations there (the
 /// loop's count is exactly 7 per iteration plus a constant), and its time is compared
@@ -145,6 +195,13 @@ fn bench(name: &str, elf: &[u8], params: &[u64], scale: u64, startup: Option<f64
     if let Some(m) = pvsim_mips {
         print!("  pvsim run {m:>7.1} MIPS");
     }
+    // And as a secure guest (start-up: image creation excluded, a size-1 run subtracted).
+    let secure = run_pvsim_secure(&patched(elf, params), "sec")
+        .zip(run_pvsim_secure(&patched(elf, &[1, 1, 18]), "sec-one"));
+    let secure_mips = secure.map(|(t, b)| n as f64 / (t - b).max(1e-3) / 1e6);
+    if let Some(m) = secure_mips {
+        print!("  secure guest {m:>7.1} MIPS");
+    }
     let mut qparams = params.to_vec();
     qparams[0] *= scale;
     let qn = n + 7 * params[0] * (scale - 1);
@@ -159,6 +216,13 @@ fn bench(name: &str, elf: &[u8], params: &[u64], scale: u64, startup: Option<f64
             );
             if let Some(m) = pvsim_mips {
                 println!("{:<28} pvsim run / qemu MIPS = {:.3}", "", m / qm);
+            }
+            if let Some(m) = secure_mips {
+                println!(
+                    "{:<28} secure guest (pvsim run --host-key) / qemu MIPS = {:.3}",
+                    "",
+                    m / qm
+                );
             }
         }
         _ => println!("  qemu-system-s390x unavailable  [result {}]", result as i64),
