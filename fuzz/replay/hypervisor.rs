@@ -141,6 +141,22 @@ const COMMANDS: [u32; 6] = [
     command::WRITE_EVENT_MASK,
 ];
 
+/// The machine facts and the SCLP a program's configuration byte `cfg` asks for (bit 0
+/// extended-length SCCBs, bit 1 two CPUs, bit 2 console input queued).
+fn sclp_of(cfg: u8) -> (ScpInfo, Sclp) {
+    let info = ScpInfo {
+        memory: SCLP_SIZE,
+        increment_shift: 20,
+        cpus: if cfg & 2 != 0 { vec![0, 1] } else { vec![0] },
+        extended_length: cfg & 1 != 0,
+    };
+    let mut sclp = Sclp::default();
+    if cfg & 4 != 0 {
+        sclp.events.push_input(b"fuzz input\n");
+    }
+    (info, sclp)
+}
+
 /// SERVICE CALL programs: byte 0 configuration (bit 0 extended-length SCCBs, bit 1 two
 /// CPUs, bit 2 console input queued), then steps `cmd page off flags len_hi len_lo` and
 /// `len` SCCB bytes: `cmd` < 0xf0 picks a known command (the resource byte from `flags`),
@@ -152,16 +168,7 @@ const COMMANDS: [u32; 6] = [
 /// Returns how many calls completed with a normal response.
 pub fn check_sclp(data: &[u8]) -> usize {
     let Some((&cfg, mut rest)) = data.split_first() else { return 0 };
-    let info = ScpInfo {
-        memory: SCLP_SIZE,
-        increment_shift: 20,
-        cpus: if cfg & 2 != 0 { vec![0, 1] } else { vec![0] },
-        extended_length: cfg & 1 != 0,
-    };
-    let mut sclp = Sclp::default();
-    if cfg & 4 != 0 {
-        sclp.events.push_input(b"fuzz input\n");
-    }
+    let (info, mut sclp) = sclp_of(cfg);
     let mut mem = GuestMemory::new(SCLP_SIZE).unwrap();
     let mut con = BufferConsole::default();
     let mut normal = 0;
@@ -224,16 +231,7 @@ pub fn check_sclp(data: &[u8]) -> usize {
 /// call stores a known response code. Returns how many calls completed normally.
 pub fn check_sccb(data: &[u8]) -> usize {
     let Some((&cfg, mut rest)) = data.split_first() else { return 0 };
-    let info = ScpInfo {
-        memory: SCLP_SIZE,
-        increment_shift: 20,
-        cpus: if cfg & 2 != 0 { vec![0, 1] } else { vec![0] },
-        extended_length: cfg & 1 != 0,
-    };
-    let mut sclp = Sclp::default();
-    if cfg & 4 != 0 {
-        sclp.events.push_input(b"fuzz input\n");
-    }
+    let (info, mut sclp) = sclp_of(cfg);
     let mut con = BufferConsole::default();
     let mut normal = 0;
     while rest.len() >= 3 {

@@ -8,6 +8,8 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
+mod support;
+
 fn hello() -> String {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../guests/machine/bin/hello.elf");
     p.to_string_lossy().into_owned()
@@ -38,6 +40,19 @@ fn start_pvsim_with(args: &[&str]) -> (Child, u16, BufReader<std::process::Child
         .parse()
         .unwrap();
     (child, port, err)
+}
+
+/// Waits for `child` to end: its status, stdout and the rest of stderr.
+fn finish(
+    child: &mut Child,
+    err: &mut BufReader<std::process::ChildStderr>,
+) -> (std::process::ExitStatus, String, String) {
+    let status = child.wait().unwrap();
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).unwrap();
+    (status, out, rest)
 }
 
 fn packet(s: &mut TcpStream, body: &str) -> String {
@@ -86,11 +101,7 @@ fn continue_to_the_end_reports_the_exit_status() {
     assert_eq!(packet(&mut s, "p1"), "0000000000010000");
     assert_eq!(packet(&mut s, "c"), "W00");
     drop(s);
-    let status = child.wait().unwrap();
-    let mut out = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
-    let mut rest = String::new();
-    err.read_to_string(&mut rest).unwrap();
+    let (status, out, rest) = finish(&mut child, &mut err);
     assert!(status.success(), "{status:?} {rest}");
     assert!(out.contains("EXIT: STATUS=1"), "{out}");
 }
@@ -101,34 +112,18 @@ fn continue_to_the_end_reports_the_exit_status() {
 #[test]
 fn a_secure_guest_runs_to_its_end_under_gdb() {
     let dir = tempfile::tempdir().unwrap();
-    let assets = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/assets/keys");
-    let kernel = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../guests/machine/bin/secure.img");
-    let (img, parm) = (dir.path().join("secure.se"), dir.path().join("parm.txt"));
-    std::fs::write(&parm, "expect=secure").unwrap();
-    let s = |p: &std::path::Path| p.to_string_lossy().into_owned();
-    let create = Command::new(env!("CARGO_BIN_EXE_pvsim"))
-        .args(["image", "create", "-i", &s(&kernel), "-p", &s(&parm)])
-        .args(["-k", &s(&assets.join("host.crt")), "--no-verify", "--no-component-check"])
-        .args(["-o", &s(&img)])
-        .output()
-        .unwrap();
-    assert!(create.status.success());
-    let key = s(&assets.join("host.key"));
-    let (mut child, port, mut err) = start_pvsim_with(&["--kernel", &s(&img), "--host-key", &key]);
+    let img = support::secure_image(dir.path(), "expect=secure");
+    let key = support::asset_key("host.key");
+    let (mut child, port, mut err) = start_pvsim_with(&["--kernel", &img, "--host-key", &key]);
     let mut tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
     assert!(packet(&mut tcp, "qSupported:swbreak+").contains("PacketSize"));
     // The short PSW's entry: stage3a, non-secure.
     assert_eq!(packet(&mut tcp, "p1"), "0000000000011000");
     assert_eq!(packet(&mut tcp, "c"), "W00");
     drop(tcp);
-    let status = child.wait().unwrap();
-    let mut out = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
-    let mut rest = String::new();
-    err.read_to_string(&mut rest).unwrap();
+    let (status, out, rest) = finish(&mut child, &mut err);
     assert!(status.success(), "{status:?} {rest}");
-    assert!(out.starts_with("hello from a secure guest\n"), "{out}");
-    assert!(out.ends_with("PASS: runs as a secure guest\nSUMMARY: 1 tests\nEXIT: STATUS=1\n"));
+    assert_eq!(out, support::secure_console("expect=secure"));
 }
 
 #[test]

@@ -6,35 +6,14 @@
 //! `guests/machine/secure.c`, which finds itself a secure guest and prints through the
 //! host's SIE loop. Keys and certificates: tests/assets/PROVENANCE.md.
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn asset(p: &str) -> String {
-    let base = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    base.join("tests/assets").join(p).to_string_lossy().into_owned()
-}
+mod support;
+
+use support::{asset_key, secure_console, secure_image as image};
 
 fn pvsim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pvsim")).args(args).output().expect("run pvsim")
-}
-
-/// The raw kernel image of `guests/machine/secure.c` (committed next to its ELF).
-fn secure_kernel() -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../guests/machine/bin/secure.img");
-    p.to_string_lossy().into_owned()
-}
-
-/// `pvsim image create` of the secure guest for `host.crt` with `cmdline`, into `dir`.
-fn image(dir: &Path, cmdline: &str) -> String {
-    let parm = dir.join("parm.txt");
-    std::fs::write(&parm, cmdline).unwrap();
-    let out = dir.join("secure.se").to_string_lossy().into_owned();
-    let (kernel, parm, crt) =
-        (secure_kernel(), parm.to_string_lossy().into_owned(), asset("keys/host.crt"));
-    let args = ["image", "create", "-i", &kernel, "-p", &parm, "-k", &crt, "--no-verify"];
-    let res = pvsim(&[&args[..], &["--no-component-check", "-o", &out]].concat());
-    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
-    out
 }
 
 /// `pvsim run` of `image` with a bound on the instructions and `extra` options.
@@ -51,20 +30,10 @@ fn an_se_image_boots_as_a_secure_guest() {
     let info = pvsim(&["image", "info", "--format", "json", &img]);
     assert!(!String::from_utf8_lossy(&info.stderr).contains("no boot loader"));
 
-    let out = run(&img, &["--host-key", &asset("keys/host.key")]);
+    let out = run(&img, &["--host-key", &asset_key("host.key")]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(
-        stdout,
-        "hello from a secure guest\n\
-         command line: expect=secure booted by pvsim run\n\
-         memory: 128 MiB\n\
-         STSI 3.2.2: VM PVSIMVM\n\
-         ultravisor calls offered to this guest: 7 (attestation: yes)\n\
-         PASS: runs as a secure guest\n\
-         SUMMARY: 1 tests\n\
-         EXIT: STATUS=1\n"
-    );
+    assert_eq!(stdout, secure_console("expect=secure booted by pvsim run"));
 }
 
 /// The PSW address of the disabled wait `pvsim run` reports on stderr.
@@ -86,7 +55,7 @@ fn without_a_pv_host_or_with_another_hosts_key_stage3a_stops() {
     assert!(out.stdout.is_empty());
     // A PV host whose key no key slot names: Set Secure Configuration Parameters fails,
     // the program stays non-secure with the failure word, stage3a's wait 0x5a0004.
-    let out = run(&img, &["--host-key", &asset("keys/host2.key")]);
+    let out = run(&img, &["--host-key", &asset_key("host2.key")]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(wait_address(&out), 0x5a_0004, "{}", String::from_utf8_lossy(&out.stderr));
     // (tests/tests/secure_ipl.rs checks the failure word stage3a got.)
@@ -96,8 +65,8 @@ fn without_a_pv_host_or_with_another_hosts_key_stage3a_stops() {
 fn host_key_and_ultravisor_exclude_each_other() {
     let dir = tempfile::tempdir().unwrap();
     let img = image(dir.path(), "x");
-    let out = run(&img, &["--ultravisor", "--host-key", &asset("keys/host.key")]);
+    let out = run(&img, &["--ultravisor", "--host-key", &asset_key("host.key")]);
     assert_eq!(out.status.code(), Some(2));
-    let out = run(&img, &["--host-key", &asset("keys/nonexistent.key")]);
+    let out = run(&img, &["--host-key", &asset_key("nonexistent.key")]);
     assert_eq!(out.status.code(), Some(1));
 }

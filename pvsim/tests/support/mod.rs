@@ -68,3 +68,42 @@ pub fn rebuild_matches(test: &str, dir: &str, committed: &str, names: &[&str]) {
         assert_eq!(want, got, "{name}: rebuild with `make -C guests/{dir}`");
     }
 }
+
+/// `pvsim image create` (with pvsim's loaders) of `guests/machine/bin/secure.img` for
+/// IBM's test host key `tests/assets/keys/host.crt`, command line `cmdline`, into `dir`:
+/// the image's path.
+pub fn secure_image(dir: &Path, cmdline: &str) -> String {
+    let s = |p: &Path| p.to_string_lossy().into_owned();
+    let (img, parm) = (dir.join("secure.se"), dir.join("parm.txt"));
+    std::fs::write(&parm, cmdline).unwrap();
+    let kernel = guests_root().join("machine/bin/secure.img");
+    let out = Command::new(env!("CARGO_BIN_EXE_pvsim"))
+        .args(["image", "create", "-i", &s(&kernel), "-p", &s(&parm)])
+        .args(["-k", &asset_key("host.crt"), "--no-verify", "--no-component-check"])
+        .args(["-o", &s(&img)])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    s(&img)
+}
+
+/// A file of `tests/assets/keys` (IBM's test host keys; tests/assets/PROVENANCE.md).
+pub fn asset_key(name: &str) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/assets/keys").join(name);
+    p.to_string_lossy().into_owned()
+}
+
+/// What `guests/machine/secure.c` prints as a secure guest of `pvsim run --host-key`
+/// (128 MiB) given `cmdline`.
+pub fn secure_console(cmdline: &str) -> String {
+    format!(
+        "hello from a secure guest\n\
+         command line: {cmdline}\n\
+         memory: 128 MiB\n\
+         STSI 3.2.2: VM PVSIMVM\n\
+         ultravisor calls offered to this guest: 7 (attestation: yes)\n\
+         PASS: runs as a secure guest\n\
+         SUMMARY: 1 tests\n\
+         EXIT: STATUS=1\n"
+    )
+}
