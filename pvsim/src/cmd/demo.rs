@@ -119,6 +119,17 @@ fn run_cli(shown: &[&str], args: &[&str]) -> Result<(), CliError> {
     crate::cmd::run(cli)
 }
 
+/// `pvsim image create` of `inputs` (`-i`, `-r`, `-p`) for the host-key document `crt`
+/// into `out` (shown without the `--overwrite` it runs with).
+fn image_create(inputs: &[&str], crt: &str, out: &str) -> Result<(), CliError> {
+    let mut args = vec!["pvsim", "image", "create"];
+    args.extend_from_slice(inputs);
+    args.extend(["-k", crt, "--no-verify", "--no-component-check", "-o", out]);
+    let shown = args.clone();
+    args.push("--overwrite");
+    run_cli(&shown, &args)
+}
+
 fn step(n: u32, what: &str) -> Result<(), CliError> {
     outln!("\n== {n}. {what}")
 }
@@ -159,25 +170,7 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
     run_cli(&run, &run)?;
 
     step(1, "customer: pvsim image create (host key: IBM's public test key)")?;
-    let args = [
-        "pvsim",
-        "image",
-        "create",
-        "-i",
-        &kernel,
-        "-r",
-        &ramdisk,
-        "-p",
-        &parm,
-        "-k",
-        &crt,
-        "--no-verify",
-        "--no-component-check",
-        "-o",
-        &image_s,
-        "--overwrite",
-    ];
-    run_cli(&args[..args.len() - 1], &args)?;
+    image_create(&["-i", &kernel, "-r", &ramdisk, "-p", &parm], &crt, &image_s)?;
 
     step(2, "anyone: pvsim image info --format text:full (no key: not verified)")?;
     let hdr = crate::cmd::info::read_header(&image)?;
@@ -219,23 +212,7 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
     let parm = write_asset(dir, "secure-parm.txt", SECURE_CMDLINE.as_bytes())?;
     let key = write_asset(dir, "host.key", HOST_KEY)?;
     let se = dir.join("secure.se").to_string_lossy().into_owned();
-    let create = [
-        "pvsim",
-        "image",
-        "create",
-        "-i",
-        &secure,
-        "-p",
-        &parm,
-        "-k",
-        &crt,
-        "--no-verify",
-        "--no-component-check",
-        "-o",
-        &se,
-        "--overwrite",
-    ];
-    run_cli(&create[..create.len() - 1], &create)?;
+    image_create(&["-i", &secure, "-p", &parm], &crt, &se)?;
     let boot = ["pvsim", "run", "--kernel", &se, "--host-key", &key];
     run_cli(&boot, &boot)?;
     out::flush()?;
