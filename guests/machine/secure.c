@@ -6,7 +6,8 @@
  * ultravisor offers it. It prints the command line it was given (a secure guest gets it
  * from stage3b at 0x10480), its memory size and its STSI 3.2.2 VM name. With
  * `expect=secure` or `expect=normal` on the command line the answer is also a PASS/FAIL
- * line.
+ * line. With `reboot` it ends with DIAG 308 subcode 3 (re-IPL: a secure guest leaves
+ * secure mode and the machine IPLs again) instead of stopping.
  */
 #include "guest.h"
 
@@ -53,6 +54,14 @@ static void name_of(char *out, const u8 *in, int n)
 	out[end] = 0;
 }
 
+/* DIAG 308 subcode 3: re-IPL (load clear). */
+static void reipl(void)
+{
+	register u64 r2 asm("2") = 0;
+	register u64 r4 asm("4") = 3;
+	asm volatile("diag %%r2,%%r4,0x308" : "+d"(r2) : "d"(r4) : "cc", "memory");
+}
+
 int main(int argc, char **argv)
 {
 	int secure = 0, calls = 0, i;
@@ -76,6 +85,11 @@ int main(int argc, char **argv)
 		       installed(28) ? "yes" : "no");
 	}
 	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "reboot")) {
+			printf("re-IPL\n");
+			reipl();
+			printf("FAIL: DIAG 308 subcode 3 returned\n");
+		}
 		if (!strcmp(argv[i], "expect=secure"))
 			report(secure, "runs as a secure guest");
 		if (!strcmp(argv[i], "expect=normal"))

@@ -104,7 +104,7 @@ impl Machine {
     }
 
     /// Performs the reset DIAG 308 asked for, issued by CPU `i`.
-    fn ipl_reset(&mut self, i: usize, kind: ResetKind, response_reg: u8) {
+    pub(crate) fn ipl_reset(&mut self, i: usize, kind: ResetKind, response_reg: u8) {
         self.floating_service = None;
         self.sclp.events.reset();
         match kind {

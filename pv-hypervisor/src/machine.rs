@@ -301,7 +301,10 @@ impl Machine {
                 return o;
             }
             if self.secure.is_some() {
-                return self.run_secure();
+                match self.run_secure() {
+                    Some(o) => return o,
+                    None => continue,
+                }
             }
             if self.cpus.iter().all(|c| c.stopped) {
                 return Outcome::AllStopped;

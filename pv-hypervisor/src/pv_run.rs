@@ -175,6 +175,10 @@ pub struct PvRunStats {
     pub prefix_imports: u64,
     /// 0x68 interceptions answered.
     pub instructions: u64,
+    /// What [`PvRun::run`] charged against its budgets: the instructions of every SIE
+    /// entry that used its slice up, and one for every other exit (the host learns no
+    /// exact count).
+    pub charged: u64,
     /// 0x6c notifications seen.
     pub notifications: u64,
     /// Service signals chosen for injection.
@@ -347,30 +351,42 @@ impl PvRun {
         uv: &mut U,
         budget: u64,
     ) -> Result<PvRunEnd, PvRunError<U::Error>> {
+        let mut used = 0u64;
+        let end = self.run_charging(uv, budget, &mut used);
+        self.stats.charged += used;
+        end
+    }
+
+    /// [`PvRun::run`], adding what it charges against `budget` to `used`.
+    fn run_charging<U: Ultravisor + ?Sized>(
+        &mut self,
+        uv: &mut U,
+        budget: u64,
+        used: &mut u64,
+    ) -> Result<PvRunEnd, PvRunError<U::Error>> {
         let sd_at = self.layout.sie_page(0);
         if self.cpus.is_empty() {
             return Err(PvRunError::NoCpu);
         }
-        let mut used = 0u64;
         // Set when both prefix pages were just imported for a 0x70.
         let mut prefix_imported = false;
         loop {
-            if used >= budget {
+            if *used >= budget {
                 return Ok(PvRunEnd::BudgetUsed);
             }
             self.prepare_entry(uv, sd_at)?;
-            let slice = self.opts.slice.clamp(1, budget - used);
+            let slice = self.opts.slice.clamp(1, budget - *used);
             let exit = uv.sie(sd_at, self.layout.asce, slice).map_err(error::model)?;
             self.stats.entries += 1;
             let code = match exit {
                 SieExit::Budget => {
-                    used += slice;
+                    *used += slice;
                     self.masks_valid = true;
                     prefix_imported = false;
                     continue;
                 }
                 SieExit::Program { code: 0x3e, addr } => {
-                    used += 1;
+                    *used += 1;
                     prefix_imported = false;
                     self.import(uv, addr, true)?;
                     self.stats.page_imports += 1;
@@ -382,7 +398,7 @@ impl PvRun {
                 SieExit::Intercept(code) => code,
                 _ => return Err(PvRunError::Unhandled { code: 0, ipa: 0, ipb: 0 }),
             };
-            used += 1;
+            *used += 1;
             self.masks_valid = !matches!(code, icpt::PV_INSTR | icpt::PV_PREFIX);
             if code == icpt::PV_PREFIX {
                 if prefix_imported {

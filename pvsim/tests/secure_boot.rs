@@ -70,3 +70,47 @@ fn host_key_and_ultravisor_exclude_each_other() {
     let out = run(&img, &["--host-key", &asset_key("nonexistent.key")]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// DIAG 308 subcode 3 from a secure guest leaves secure mode and the machine IPLs again
+/// (uv-spec.md §6.2): stage3a, unpack and the guest once more, until the instruction limit.
+#[test]
+fn a_secure_guest_that_re_ipls_boots_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image(dir.path(), "reboot");
+    // Each boot waits out an SIE slice per SCLP call for its service signal.
+    let args = ["run", "--kernel", &img, "--max-instructions", "3000000"];
+    let out = pvsim(&[&args[..], &["--host-key", &asset_key("host.key")]].concat());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(124), "{stdout}");
+    let boots = stdout.matches("hello from a secure guest\ncommand line: reboot\n").count();
+    assert!(boots >= 2, "{stdout}");
+    // Every boot but perhaps the last (cut off by the limit) asked for the re-IPL.
+    let reipls = stdout.matches("re-IPL\n").count();
+    assert!(reipls + 1 >= boots && reipls <= boots, "{stdout}");
+    assert!(!stdout.contains("FAIL"), "{stdout}");
+}
+
+/// `--max-instructions` holds for a secure guest too: `guests/bench/loop.elf` patched to
+/// 10^9 iterations, as the kernel of an SE image, ends at the limit (exit status 124).
+#[test]
+fn the_instruction_limit_stops_a_secure_guest() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = support::guests_root().join("bench/loop.elf");
+    let mut flat = vec![0u8; 0x10000];
+    for (addr, data, _) in support::load_bytes(&elf) {
+        let end = addr as usize + data.len();
+        flat.resize(flat.len().max(end), 0);
+        flat[addr as usize..end].copy_from_slice(&data);
+    }
+    // The iteration count, the guest's first parameter (guests/bench/common.h).
+    flat[0x10008..0x10010].copy_from_slice(&1_000_000_000u64.to_be_bytes());
+    let kernel = dir.path().join("loop.img");
+    std::fs::write(&kernel, &flat).unwrap();
+    let img = dir.path().join("loop.se").to_string_lossy().into_owned();
+    let k = kernel.to_string_lossy().into_owned();
+    let crt = asset_key("host.crt");
+    let create = ["image", "create", "-i", &k, "-k", &crt, "--no-verify", "--no-component-check"];
+    assert!(pvsim(&[&create[..], &["-o", &img]].concat()).status.success());
+    let out = run(&img, &["--host-key", &asset_key("host.key")]);
+    assert_eq!(out.status.code(), Some(124), "{}", String::from_utf8_lossy(&out.stderr));
+}

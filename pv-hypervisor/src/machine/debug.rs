@@ -55,7 +55,10 @@ impl Machine {
             if self.secure.is_some() {
                 // The program became a secure guest: no host, and so no debugger, sees
                 // into it any more; it runs to its end.
-                return DebugStop::Ended(self.run_secure());
+                match self.run_secure() {
+                    Some(o) => return DebugStop::Ended(o),
+                    None => continue,
+                }
             }
             if self.cpus.iter().all(|c| c.stopped) {
                 return DebugStop::Ended(Outcome::AllStopped);

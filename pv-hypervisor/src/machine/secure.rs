@@ -10,7 +10,7 @@
 
 use pv_core::uvc::{UvcCmd, UvcInstr, UvcOutcome};
 use pv_core::{GuestAbs, Psw, Storage};
-use pv_ipl::diag308::{kvm_pv_cmd, pv_start_failure_word};
+use pv_ipl::diag308::{ResetKind, kvm_pv_cmd, pv_start_failure_word};
 
 use super::{Machine, MachineMemory, Outcome};
 use crate::pv_boot::{self, PvBootError, PvLayout};
@@ -142,40 +142,59 @@ impl Machine {
         }
     }
 
-    /// Runs the secure guest until it ends or the machine's limit is reached.
-    pub(crate) fn run_secure(&mut self) -> Outcome {
+    /// Runs the secure guest until it ends or the machine's limit is reached; `None` when
+    /// it left secure mode (a re-IPL) and the machine goes on non-secure.
+    pub(crate) fn run_secure(&mut self) -> Option<Outcome> {
         loop {
-            let Some(s) = self.secure.as_mut() else { return Outcome::AllStopped };
+            let s = self.secure.as_mut()?;
             if let Some(input) = self.console.poll_input() {
                 s.run.push_console_input(&input);
             }
             let left = self.cfg.max_instructions.map_or(SLICE, |m| m.saturating_sub(self.executed));
             if left == 0 {
-                return Outcome::InstructionLimit { executed: self.executed };
+                return Some(Outcome::InstructionLimit { executed: self.executed });
             }
-            let before = s.run.stats().instructions;
+            let before = s.run.stats().charged;
             let end = s.run.run(&mut *s.uv, left.min(SLICE));
-            self.executed += s.run.stats().instructions - before;
+            self.executed += s.run.stats().charged - before;
             let out = s.run.take_console();
             if !out.is_empty() {
                 self.console.output(&out);
             }
-            match end {
+            return Some(match end {
                 Ok(PvRunEnd::BudgetUsed) => continue,
-                Ok(PvRunEnd::Stopped) => return Outcome::AllStopped,
+                Ok(PvRunEnd::Stopped) => Outcome::AllStopped,
                 // The host never sees a secure guest's instruction address.
                 Ok(PvRunEnd::DisabledWait { psw_mask }) => {
-                    return Outcome::DisabledWait { cpu: 0, psw: Psw { mask: psw_mask, addr: 0 } };
+                    Outcome::DisabledWait { cpu: 0, psw: Psw { mask: psw_mask, addr: 0 } }
                 }
-                Ok(PvRunEnd::Idle { .. }) => return Outcome::Idle,
-                // A re-IPL would leave secure mode (uv-spec.md §6.2): not modelled, the
-                // guest's run ends as if it stopped.
-                Ok(PvRunEnd::ResetRequest { .. }) => return Outcome::AllStopped,
+                Ok(PvRunEnd::Idle { .. }) => Outcome::Idle,
+                // Re-IPL (subcode 3) leaves secure mode (uv-spec.md §6.2): the
+                // configuration goes (KVM_PV_DISABLE) and the machine IPLs again, non-secure.
+                Ok(PvRunEnd::ResetRequest { subcode: 3 }) => {
+                    self.leave_secure();
+                    self.ipl_reset(0, ResetKind::ReIpl, 0);
+                    return None;
+                }
+                // Subcodes 0 and 1 keep the configuration secure (uv-spec.md §3.3, the reset
+                // sequence with Set Unshare All and Prepare Reset): not modelled, the run ends
+                // as if the guest stopped.
+                Ok(PvRunEnd::ResetRequest { .. }) => Outcome::AllStopped,
                 Err(e) => {
                     self.uv_fault = Some(UvFault(Box::new(std::io::Error::other(e.to_string()))));
-                    return Outcome::UltravisorFault { cpu: 0 };
+                    Outcome::UltravisorFault { cpu: 0 }
                 }
-            }
+            });
+        }
+    }
+
+    /// Leaves secure mode: the configuration and its CPUs go (the ultravisor is reset to
+    /// what it was before the start) and the ultravisor waits for the next start.
+    fn leave_secure(&mut self) {
+        if let Some(s) = self.secure.take() {
+            let mut uv = s.uv;
+            let _ = uv.host_reset(pv_core::uvc::HostReset::Clear);
+            self.secure_host = Some(uv);
         }
     }
 }
