@@ -139,6 +139,21 @@ impl Storage for [u8] {
     }
 }
 
+/// `dst.copy_from_slice(src)` with the operand sizes of single instructions (1, 2, 4, 6
+/// and 8 bytes) spelled out, so that storage implementations copy them inline rather
+/// than by a `memcpy` call. Panics, like `copy_from_slice`, if the lengths differ.
+#[inline(always)]
+pub fn copy_small(dst: &mut [u8], src: &[u8]) {
+    match (dst, src) {
+        ([d], [s]) => *d = *s,
+        (d @ [_, _], s @ [_, _]) => d.copy_from_slice(s),
+        (d @ [_, _, _, _], s @ [_, _, _, _]) => d.copy_from_slice(s),
+        (d @ [_, _, _, _, _, _], s @ [_, _, _, _, _, _]) => d.copy_from_slice(s),
+        (d @ [_, _, _, _, _, _, _, _], s @ [_, _, _, _, _, _, _, _]) => d.copy_from_slice(s),
+        (d, s) => d.copy_from_slice(s),
+    }
+}
+
 /// Whether the access range `addr .. addr + len` lies inside storage of `size` bytes.
 /// On failure, the first failing byte address is returned.
 pub fn check_range(size: u64, addr: GuestAbs, len: usize) -> Result<(), StorageFault> {

@@ -6,7 +6,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use pv_core::storage::{KEY_FRAME_SIZE, SKEY_CHANGE, SKEY_REF, check_range};
+use pv_core::storage::{KEY_FRAME_SIZE, SKEY_CHANGE, SKEY_REF, check_range, copy_small};
 use pv_core::{GuestAbs, Storage, StorageFault};
 
 /// Absolute storage in a `Vec<u8>`.
@@ -61,20 +61,6 @@ impl Ram {
                 *g = g.wrapping_add(1);
             }
         }
-    }
-}
-
-/// `dst.copy_from_slice(src)` with the operand sizes of single instructions spelled out,
-/// so that the compiler copies them inline instead of calling `memcpy`.
-#[inline]
-fn copy_small(dst: &mut [u8], src: &[u8]) {
-    match (dst, src) {
-        ([d], [s]) => *d = *s,
-        (d @ [_, _], s @ [_, _]) => d.copy_from_slice(s),
-        (d @ [_, _, _, _], s @ [_, _, _, _]) => d.copy_from_slice(s),
-        (d @ [_, _, _, _, _, _], s @ [_, _, _, _, _, _]) => d.copy_from_slice(s),
-        (d @ [_, _, _, _, _, _, _, _], s @ [_, _, _, _, _, _, _, _]) => d.copy_from_slice(s),
-        (d, s) => d.copy_from_slice(s),
     }
 }
 

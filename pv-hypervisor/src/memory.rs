@@ -9,7 +9,7 @@
 //! machine does (the same rule as `pv_emu::ram::Ram`). Each frame has a write generation
 //! ([`Storage::frame_generation`]) so that pv-emu can keep decoded instructions.
 
-use pv_core::storage::{KEY_FRAME_SIZE, SKEY_CHANGE, SKEY_REF, check_range};
+use pv_core::storage::{KEY_FRAME_SIZE, SKEY_CHANGE, SKEY_REF, check_range, copy_small};
 use pv_core::{GuestAbs, Storage, StorageFault};
 
 use crate::Error;
@@ -183,19 +183,6 @@ impl GuestMemory {
         let a = addr.get();
         let seg = self.segments[(a / SEGMENT_SIZE) as usize].get_or_insert_with(Segment::new);
         Ok(&mut seg.keys[frame_index(a)])
-    }
-}
-
-/// `dst.copy_from_slice(src)` with the operand sizes of single instructions spelled out,
-/// so that they are copied inline rather than by a `memcpy` call.
-#[inline]
-fn copy_small(dst: &mut [u8], src: &[u8]) {
-    match (dst, src) {
-        ([d], [s]) => *d = *s,
-        (d @ [_, _], s @ [_, _]) => d.copy_from_slice(s),
-        (d @ [_, _, _, _], s @ [_, _, _, _]) => d.copy_from_slice(s),
-        (d @ [_, _, _, _, _, _, _, _], s @ [_, _, _, _, _, _, _, _]) => d.copy_from_slice(s),
-        (d, s) => d.copy_from_slice(s),
     }
 }
 

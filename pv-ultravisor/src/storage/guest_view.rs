@@ -6,7 +6,9 @@
 
 use pv_core::{GuestAbs, Storage, StorageFault};
 
-use super::{MachineStorage, PageState, Segment, copy_small, frame_of, offset_of};
+use pv_core::storage::copy_small;
+
+use super::{MachineStorage, PageState, Segment, frame_of, offset_of};
 
 /// A secure configuration's storage as its guest (and the ultravisor acting for it) sees
 /// it.

@@ -24,7 +24,7 @@ mod table;
 
 use alloc::boxed::Box;
 
-use pv_core::storage::{SKEY_ACC_MASK, SKEY_CHANGE, SKEY_FETCH, SKEY_REF};
+use pv_core::storage::{SKEY_ACC_MASK, SKEY_CHANGE, SKEY_FETCH, SKEY_REF, copy_small};
 use pv_core::{GuestAbs, PAGE_SIZE, PAGE_SIZE_U64, Storage, StorageFault};
 
 pub use guest_view::GuestView;
@@ -70,19 +70,6 @@ pub(crate) const fn frame_of(addr: u64) -> u64 {
 #[inline(always)]
 const fn offset_of(addr: u64) -> usize {
     (addr % PAGE_SIZE_U64) as usize
-}
-
-/// `dst.copy_from_slice(src)` with the operand sizes of single instructions written out,
-/// so that the compiler copies them inline.
-#[inline(always)]
-fn copy_small(dst: &mut [u8], src: &[u8]) {
-    match dst.len() {
-        1 => dst[0] = src[0],
-        2 => dst[..2].copy_from_slice(&src[..2]),
-        4 => dst[..4].copy_from_slice(&src[..4]),
-        8 => dst[..8].copy_from_slice(&src[..8]),
-        _ => dst.copy_from_slice(src),
-    }
 }
 
 impl MachineStorage {
